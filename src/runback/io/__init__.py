@@ -1,0 +1,1 @@
+"""Readers: one module per format, each ``read_<format>(source, *, name=None) -> ParsedFile``."""

@@ -1,0 +1,135 @@
+"""What every reader returns, and the helpers readers share.
+
+A reader is ``read_<format>(source, *, name=None) -> ParsedFile`` where ``source`` is a
+path, ``bytes`` or a binary file object and ``name`` is what error messages call the file
+(defaults to the path). A reader never writes anything and never changes its return type
+with a flag. A file that is valid but holds no activity raises
+:class:`~runback.errors.NotAnActivityError`; a broken one raises
+:class:`~runback.errors.ReadError`. A file with several activities (a FIT triathlon, a TCX
+with several ``<Activity>``) returns one ``part`` per activity.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+import pandas as pd
+
+from runback import schema
+from runback.errors import ReadError
+
+__all__ = ["ParsedFile", "Source", "read_source", "source_name", "normalize_sport"]
+
+Source = str | os.PathLike | bytes | BinaryIO
+
+
+@dataclass
+class ParsedFile:
+    """The canonical frames one file yields.
+
+    Attributes
+    ----------
+    activities : DataFrame
+        ``raw_activities`` table: one row per activity, keyed by ``part``.
+    samples : DataFrame
+        ``raw_samples`` table: the record stream, keyed by ``part`` and ``timestamp``.
+    laps : DataFrame
+        ``raw_laps`` table.
+    warnings : list of str
+        Things a user should know that did not stop the import (salvaged truncation,
+        dropped points), each a sentence without the file name.
+    """
+
+    activities: pd.DataFrame
+    samples: pd.DataFrame
+    laps: pd.DataFrame
+    warnings: list[str] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, activities, samples=None, laps=None, warnings=()) -> ParsedFile:
+        """Conform the given frames (or lists of row dicts) to the canonical tables."""
+        def frame(x, table):
+            if x is None:
+                return schema.empty(table)
+            df = x if isinstance(x, pd.DataFrame) else pd.DataFrame(list(x))
+            return schema.conform(df, table, extra=False).reset_index(drop=True)
+
+        return cls(frame(activities, "raw_activities"), frame(samples, "raw_samples"),
+                   frame(laps, "raw_laps"), list(warnings))
+
+
+def source_name(source: Source, name: str | None = None) -> str:
+    """The name error messages use for ``source``."""
+    if name:
+        return name
+    if isinstance(source, str | os.PathLike):
+        return os.fspath(source)
+    return getattr(source, "name", None) or "<data>"
+
+
+def read_source(source: Source, name: str | None = None) -> bytes:
+    """All bytes of ``source`` (path, bytes or binary file object).
+
+    Raises
+    ------
+    ReadError
+        When the file cannot be opened or read.
+    """
+    if isinstance(source, bytes | bytearray | memoryview):
+        return bytes(source)
+    if isinstance(source, str | os.PathLike):
+        try:
+            with open(source, "rb") as fh:
+                return fh.read()
+        except OSError as e:
+            raise ReadError(source_name(source, name), f"cannot read file: {e.strerror}") from e
+    if isinstance(source, io.IOBase) or hasattr(source, "read"):
+        data = source.read()
+        if isinstance(data, str):
+            raise ReadError(source_name(source, name), "expected a binary file object")
+        return data
+    raise TypeError(f"source must be a path, bytes or a binary file, not {type(source)!r}")
+
+
+# Sport names as files and logs spell them -> runback's sport (and sub_sport when implied).
+_SPORT_WORDS: list[tuple[str, str, str | None]] = [
+    # (regex on the lower-cased text, sport, implied sub_sport)
+    (r"treadmill|virtual ?run|indoor ?run", "running", "treadmill"),
+    (r"trail ?run|\btrail\b", "running", "trail"),
+    (r"track ?run|\btrack\b", "running", "track"),
+    (r"\brun|running|jog|laufen|lauf\b|跑", "running", None),
+    (r"e-?bike|ebike", "cycling", "e_bike"),
+    (r"virtual ?ride|indoor ?(cycl|rid|bik)|spin", "cycling", "indoor_cycling"),
+    (r"ride|cycl|bik|velo|rad", "cycling", None),
+    (r"hik", "hiking", None),
+    (r"walk|步", "walking", None),
+    (r"swim", "swimming", None),
+    (r"row", "rowing", None),
+    (r"ski", "skiing", None),
+    (r"weight|strength|crossfit|workout|training", "strength", None),
+    (r"yoga|pilates", "yoga", None),
+    (r"elliptical", "elliptical", None),
+    (r"transition", "transition", None),
+]
+
+
+def normalize_sport(text: str | None) -> tuple[str, str | None]:
+    """Map a sport label from any source to ``(sport, implied_sub_sport)``.
+
+    ``"Trail Run"`` gives ``("running", "trail")``, ``"VirtualRun"`` gives
+    ``("running", "treadmill")``, ``"Ride"`` gives ``("cycling", None)``; anything
+    unrecognised is ``("other", None)`` and a missing label ``("unknown", None)``.
+    """
+    if text is None or (isinstance(text, float) and pd.isna(text)):
+        return "unknown", None
+    t = str(text).strip().lower().replace("_", " ")
+    if not t or t == "generic":
+        return "unknown", None
+    for pattern, sport, sub in _SPORT_WORDS:
+        if re.search(pattern, t):
+            return sport, sub
+    return "other", None
