@@ -186,6 +186,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
         ("trail_m", F, "m", "running distance on trail"),
         ("treadmill_m", F, "m", "running distance on a treadmill"),
         ("hi_intensity_s", F, "s", "running time at high heart rate (zones 4-5)"),
+        ("hr_time_s", F, "s", "running moving time of runs with heart-rate zones"),
         ("roughness_m", F, "m", "distance-weighted elevation roughness of the day's runs"),
         ("heading_change_deg_per_100m", F, "deg/100 m", "distance-weighted heading change"),
         ("temperature_c", F, "degC", "lowest mean device temperature of the day's runs"),
@@ -210,6 +211,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
     ),
     "weekly": _cols(
         ("week_start", DAY, "", "local Monday"),
+        ("days", "int64", "d", "days of the week in the table (fewer in partial weeks)"),
         ("distance_m", F, "m", "running distance"),
         ("runs", "int64", "", "number of runs"),
         ("moving_time_s", F, "s", "running moving time"),
@@ -255,6 +257,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
         ("baseline", F, "NRS 0-10", "baseline pain B at onset (14-day median)"),
         ("marked", B, "", "the user marked the onset as a flare"),
         ("pain_type", STR, "", "most frequent pain type during the flare-up"),
+        ("ongoing", B, "", "not ended by the last diary day (end = last high day)"),
     ),
     "factors": _cols(
         ("factor", STR, "", "factor name (cli-contract.md)"),
