@@ -34,7 +34,10 @@ Rules, with their defaults (each a parameter):
 * Heart rate. Each sample holds for the gap to the next sample, capped at ``pause_s``
   (the same weights :func:`runback.metrics.intensity.hr_histogram` uses). Values outside
   (0, 250] bpm are missing.
-* Elevation. Gain and loss use a 3 m hysteresis: a climb counts once the altitude is more
+* Elevation. An altitude more than ``ALT_SPIKE_M`` (20 m) away from the median of the
+  ``ALT_WINDOW`` (11) samples around it is a spike and is dropped (a barometer that
+  reads 87 m high for three samples at the start of a run is a real case). Gain and loss
+  use a 3 m hysteresis: a climb counts once the altitude is more
   than 3 m above the last reference point, which then moves there (GoldenCheetah's
   ElevationGain); raw sample-to-sample sums overstate gain several-fold on noisy tracks.
 """
@@ -76,6 +79,11 @@ MAX_SPEED_M_S = 50.0
 HYSTERESIS_M = 3.0
 #: Heart rates outside (0, MAX_HR_BPM] are sensor dropouts or garbage [1/min].
 MAX_HR_BPM = 250.0
+
+#: Samples in the moving median an altitude is checked against.
+ALT_WINDOW = 11
+#: Largest distance of an altitude from that median before it is a spike [m] [unverified].
+ALT_SPIKE_M = 20.0
 
 _SPIKE_PASSES = 3
 
@@ -177,6 +185,8 @@ class Track(Timeline):
 
     Attributes
     ----------
+    alt_m : ndarray
+        Altitude with spikes set to NaN (see the module rules). [m]
     lat_deg, lon_deg : ndarray
         GPS fixes with invalid fixes and spikes set to NaN. [deg]
     gps_step_m : ndarray
@@ -196,6 +206,7 @@ class Track(Timeline):
         Per-activity distance and hysteresis elevation gain and loss. [m]
     """
 
+    alt_m: np.ndarray
     lat_deg: np.ndarray
     lon_deg: np.ndarray
     gps_step_m: np.ndarray
@@ -331,9 +342,9 @@ def prepare_track(samples: pd.DataFrame, *, pause_s: float = PAUSE_S,
     with np.errstate(invalid="ignore"):
         moving = (speed > min_speed_m_s) & (dt > 0) & (dt <= max_gap_s)
 
-    gain, loss = hysteresis_gain_loss(col("altitude_m"), gid, n_groups,
-                                      hysteresis_m=hysteresis_m)
-    return Track(**vars(tl), lat_deg=lat, lon_deg=lon, gps_step_m=gps_step,
+    alt = _despike_altitude(col("altitude_m"), gid, n_groups)
+    gain, loss = hysteresis_gain_loss(alt, gid, n_groups, hysteresis_m=hysteresis_m)
+    return Track(**vars(tl), alt_m=alt, lat_deg=lat, lon_deg=lon, gps_step_m=gps_step,
                  x_m=x, x_known=x_known, speed_m_s=speed, moving=moving,
                  gps_spikes=spikes, n_fixes=n_fixes,
                  distance_m=distance, gain_m=gain, loss_m=loss)
@@ -534,6 +545,21 @@ def _group_nanmax(values: np.ndarray, gid: np.ndarray, n_groups: int) -> np.ndar
     ok = ~np.isnan(values)
     np.maximum.at(out, gid[ok], values[ok])
     return np.where(np.isinf(out), np.nan, out)
+
+
+def _despike_altitude(alt: np.ndarray, gid: np.ndarray, n_groups: int) -> np.ndarray:
+    """Altitude with the values far from their moving median set to NaN."""
+    if not len(alt):
+        return alt
+    half = ALT_WINDOW // 2
+    # activities end to end with `half` blanks between them, so no window mixes two
+    slot = np.arange(len(alt)) + gid * half
+    series = np.full(len(alt) + n_groups * half, np.nan)
+    series[slot] = alt
+    med = pd.Series(series).rolling(ALT_WINDOW, center=True, min_periods=1).median()
+    with np.errstate(invalid="ignore"):
+        spike = np.abs(alt - med.to_numpy()[slot]) > ALT_SPIKE_M
+    return np.where(spike, np.nan, alt)
 
 
 def _clean_fixes(lat: np.ndarray, lon: np.ndarray, t: np.ndarray, gid: np.ndarray,

@@ -201,7 +201,7 @@ def _grade_metrics(track: Track, min_speed_m_s: float) -> dict[str, np.ndarray]:
     # time against distance (every row with a measured distance), on one global axis
     TX = rel[known] + off[gid[known]]
     TT = track.t_s[known]
-    alt = track.channel("altitude_m")
+    alt = track.alt_m
     use = known & ~np.isnan(alt)
     g = gid[use]
     X = rel[use] + off[g]
