@@ -34,8 +34,8 @@ Rules, with their defaults (each a parameter):
 * Heart rate. Each sample holds for the gap to the next sample, capped at ``pause_s``
   (the same weights :func:`runback.metrics.intensity.hr_histogram` uses). Values outside
   (0, 250] bpm are missing.
-* Elevation. An altitude more than ``ALT_SPIKE_M`` (20 m) away from the median of the
-  ``ALT_WINDOW`` (11) samples around it is a spike and is dropped (a barometer that
+* Elevation. An altitude more than ``ALT_SPIKE_M`` (25 m) away from the median of the
+  ``ALT_WINDOW`` (15) samples around it is a spike and is dropped (a barometer that
   reads 87 m high for three samples at the start of a run is a real case). Gain and loss
   use a 3 m hysteresis: a climb counts once the altitude is more
   than 3 m above the last reference point, which then moves there (GoldenCheetah's
@@ -81,9 +81,9 @@ HYSTERESIS_M = 3.0
 MAX_HR_BPM = 250.0
 
 #: Samples in the moving median an altitude is checked against.
-ALT_WINDOW = 11
+ALT_WINDOW = 15
 #: Largest distance of an altitude from that median before it is a spike [m] [unverified].
-ALT_SPIKE_M = 20.0
+ALT_SPIKE_M = 25.0
 
 _SPIKE_PASSES = 3
 
