@@ -234,7 +234,7 @@ def test_time_going_backwards_keeps_file_order_and_warns():
     out = read_gpx(gpx(trk(pts)))
     assert out.samples["timestamp"].tolist() == [pd.Timestamp(t) for t in stamps]
     assert out.samples["latitude_deg"].is_monotonic_increasing
-    assert any("backwards 2 times" in w for w in out.warnings)
+    assert any("backwards at 2 points" in w for w in out.warnings)
 
 
 def test_point_without_position_is_kept_and_distance_bridges_it():

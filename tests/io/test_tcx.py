@@ -175,6 +175,16 @@ def test_pool_swim_laps_without_trackpoints_is_an_activity_without_samples():
     assert out.laps["elapsed_s"].tolist() == [90, 90, 58]
 
 
+def test_activity_without_samples_next_to_one_with_samples():
+    swim = activity("Other", "2021-05-01T07:00:00Z", [lap("2021-05-01T07:00:00Z", 60, 50, [])])
+    run = activity("Running", "2021-05-01T09:00:00Z",
+                   [lap("2021-05-01T09:00:00Z", 10, 20, run_points("2021-05-01T09:00:00Z", 3))])
+    out = read_tcx(activities(swim, run))
+    assert out.activities["part"].tolist() == [0, 1]
+    assert out.samples["part"].unique().tolist() == [1]
+    assert out.laps["part"].tolist() == [0, 1]
+
+
 def test_no_timed_trackpoints_or_laps_is_not_an_activity():
     untimed = activity("Running", "2021-05-01T07:00:00Z",
                        ["<Lap><TotalTimeSeconds>60</TotalTimeSeconds><Track>"
@@ -196,7 +206,7 @@ def test_first_point_empty_missing_distances_and_untimed_points_are_tolerated():
     assert len(s) == 3
     assert s.iloc[0][["latitude_deg", "altitude_m", "distance_m"]].isna().all()
     assert s["distance_m"].isna().tolist() == [True, True, False]
-    assert any("dropped 1 track points" in w for w in out.warnings)
+    assert any("dropped 1 of 4 track points" in w for w in out.warnings)
 
 
 def test_negative_pause_and_backwards_time_warn_but_read():
@@ -206,7 +216,7 @@ def test_negative_pause_and_backwards_time_warn_but_read():
                                        [lap("2021-05-01T07:00:00Z", 10, 20, pts),
                                         lap("2021-05-01T07:00:05Z", 10, 20, pts2)])))
     assert len(out.samples) == 6
-    assert any("backwards 1 times" in w for w in out.warnings)
+    assert any("backwards at 1 points" in w for w in out.warnings)
     assert out.laps["elapsed_s"].iloc[0] == 5
 
 

@@ -153,7 +153,7 @@ def read_gpx(source: Source, *, name: str | None = None) -> ParsedFile:
         sport, implied = normalize_sport(_sport_label(tracks, pts["track"].unique()))
         backwards = int((pts["timestamp"].diff().dt.total_seconds() < 0).sum())
         if backwards:
-            warnings.append(f"time goes backwards {backwards} times"
+            warnings.append(f"time goes backwards at {backwards} points"
                             f"{f' in part {part}' if points['part'].max() else ''}; "
                             "file order kept")
         activities.append(_activity_row(int(part), pts, trk, meta, creator, sport, implied))

@@ -110,7 +110,9 @@ def read_tcx(source: Source, *, name: str | None = None) -> ParsedFile:
             raise NotAnActivityError(name, "TCX file holds a course, not an activity")
         raise NotAnActivityError(name, "TCX file has no activity with timed track points "
                                        "or laps")
-    return ParsedFile.build(activities, pd.concat(samples, ignore_index=True), laps, warnings)
+    samples = [s for s in samples if not s.empty]
+    frame = pd.concat(samples, ignore_index=True) if samples else None
+    return ParsedFile.build(activities, frame, laps, warnings)
 
 
 def _activity(act: ET.Element, part: int,
@@ -120,7 +122,7 @@ def _activity(act: ET.Element, part: int,
     lap_els = act.findall("Lap")
     points = _trackpoints(act)
     times = parse_times(points.pop("time").tolist())
-    untimed = int(times.isna().sum())
+    untimed, n_points = int(times.isna().sum()), len(times)
     points["timestamp"] = times
     points = points[times.notna()].reset_index(drop=True)
     lap_starts = parse_times([lap.get("StartTime") for lap in lap_els])
@@ -128,10 +130,10 @@ def _activity(act: ET.Element, part: int,
         return None
     label = f"activity {part}: "
     if untimed:
-        warnings.append(f"{label}dropped {untimed} track points without a time")
+        warnings.append(f"{label}dropped {untimed} of {n_points} track points without a time")
     backwards = int((points["timestamp"].diff().dt.total_seconds() < 0).sum())
     if backwards:
-        warnings.append(f"{label}time goes backwards {backwards} times; file order kept")
+        warnings.append(f"{label}time goes backwards at {backwards} points; file order kept")
 
     lap_rows = _laps(lap_els, lap_starts, points, part)
     start = lap_starts.min() if points.empty else points["timestamp"].min()
