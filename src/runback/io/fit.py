@@ -1,0 +1,549 @@
+"""Read FIT activity files (Garmin, Wahoo, COROS, Suunto, Polar, Apple Watch exporters...).
+
+:func:`read_fit` turns the messages a decoder returns (:class:`~runback.io.fit_messages.
+FitMessages`) into runback's raw tables. The decoder is the module-level :data:`DECODER` hook,
+:func:`decode_fitparse` by default, so a faster decoder can replace fitparse without touching
+the rest.
+
+Renames (``record`` field -> ``raw_samples`` column, :data:`SAMPLE_MAP`)::
+
+    timestamp                          -> timestamp            UTC
+    position_lat, position_long        -> latitude_deg, longitude_deg   x 180 / 2**31
+    distance                           -> distance_m
+    enhanced_altitude (else altitude)  -> altitude_m
+    enhanced_speed (else speed)        -> speed_m_s
+    heart_rate                         -> heart_rate_bpm       0 is "no reading"
+    cadence (+ fractional_cadence)     -> cadence_spm          x 2 on foot (see below)
+    power                              -> power_w
+    temperature                        -> temperature_c
+    vertical_oscillation, stance_time, step_length, vertical_ratio
+        -> vertical_oscillation_mm, stance_time_ms, step_length_mm, vertical_ratio_pct
+
+FIT stores running, walking and hiking cadence in strides (one foot) per minute; runback
+stores steps (both feet) per minute, so ``cadence_spm = 2 * (cadence + fractional_cadence)``
+for those sports. Every other sport keeps the device's cadence as it is (crank rpm on a
+bike, strokes per minute in the water).
+
+Session fields -> ``raw_activities`` columns are in :data:`SESSION_MAP`; FIT sports ->
+runback sports in :data:`SPORT_MAP`.
+
+References
+----------
+Garmin FIT SDK, "FIT Protocol" and "FIT File Types: Activity File"
+(https://developer.garmin.com/fit/protocol/, /fit/file-types/activity/), Profile.xlsx for
+field scales and semicircles.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+from fitparse import FitFile, profile
+from fitparse.records import BASE_TYPES, Crc
+from fitparse.utils import FitEOFError, FitHeaderError, FitParseError
+
+from runback.errors import NotAnActivityError, ReadError
+from runback.io.base import ParsedFile, Source, read_source, source_name
+from runback.io.fit_messages import USED_FIELDS, FitMessages
+
+__all__ = ["read_fit", "decode_fitparse", "DECODER", "SAMPLE_MAP", "SESSION_MAP", "SPORT_MAP"]
+
+#: FIT time zero, 1989-12-31T00:00:00Z, in Unix seconds.
+FIT_EPOCH_S = 631065600
+#: ``date_time`` values below this count seconds from device power-up, not a date.
+_MIN_DATE_TIME = 0x10000000
+#: Semicircles to degrees.
+SEMICIRCLE_DEG = 180.0 / 2**31
+#: Largest plausible distance of local time from UTC. [s]
+MAX_UTC_OFFSET_S = 14 * 3600
+#: Offsets are rounded to this step (every zone in use is a multiple of 15 min). [s]
+OFFSET_STEP_S = 15 * 60
+#: Sports whose FIT cadence counts strides of one foot.
+FOOT_SPORTS = frozenset({"running", "walking", "hiking"})
+
+#: ``record`` field -> ``raw_samples`` column, for the fields copied without conversion.
+SAMPLE_MAP: dict[str, str] = {
+    "distance": "distance_m",
+    "power": "power_w",
+    "temperature": "temperature_c",
+    "vertical_oscillation": "vertical_oscillation_mm",
+    "stance_time": "stance_time_ms",
+    "step_length": "step_length_mm",
+    "vertical_ratio": "vertical_ratio_pct",
+}
+
+#: ``session`` field -> ``raw_activities`` column.
+SESSION_MAP: dict[str, str] = {
+    "start_time": "start_time",
+    "total_elapsed_time": "device_elapsed_s",
+    "total_timer_time": "device_timer_s",
+    "total_distance": "device_distance_m",
+    "total_ascent": "device_ascent_m",
+    "total_descent": "device_descent_m",
+    "avg_heart_rate": "device_avg_hr_bpm",
+    "max_heart_rate": "device_max_hr_bpm",
+    "total_calories": "calories_kcal",
+}
+
+#: ``lap`` field -> ``raw_laps`` column.
+LAP_MAP: dict[str, str] = {
+    "start_time": "start_time",
+    "total_elapsed_time": "elapsed_s",
+    "total_timer_time": "timer_s",
+    "total_distance": "distance_m",
+    "avg_heart_rate": "avg_hr_bpm",
+}
+
+#: FIT ``sport`` -> runback sport; any other named sport is "other".
+SPORT_MAP: dict[str, str] = {
+    "running": "running",
+    "cycling": "cycling",
+    "e_biking": "cycling",
+    "walking": "walking",
+    "hiking": "hiking",
+    "swimming": "swimming",
+    "training": "strength",
+    "transition": "transition",
+    "rowing": "rowing",
+    "cross_country_skiing": "skiing",
+    "alpine_skiing": "skiing",
+    "generic": "unknown",
+}
+
+#: (FIT sport, sub_sport) pairs whose sub_sport names the runback sport.
+SUB_SPORT_MAP: dict[tuple[str, str], str] = {
+    ("fitness_equipment", "treadmill"): "running",
+    ("fitness_equipment", "indoor_running"): "running",
+    ("fitness_equipment", "indoor_walking"): "walking",
+    ("fitness_equipment", "indoor_cycling"): "cycling",
+    ("fitness_equipment", "indoor_rowing"): "rowing",
+    ("fitness_equipment", "elliptical"): "elliptical",
+    ("training", "yoga"): "yoga",
+    ("training", "pilates"): "yoga",
+}
+
+# Message fields by kind, read from fitparse's copy of the FIT profile.
+_PROFILE = {m.name: m for m in profile.MESSAGE_TYPES.values()}
+
+
+def _field_kind(message: str, field: str) -> str:
+    """How a profile field's decoded value is converted: utc, local, enum, text or number."""
+    fields = {}
+    for f in _PROFILE[message].fields.values():
+        fields[f.name] = f
+        for sub in f.subfields or ():
+            fields[sub.name] = sub
+    ftype = fields[field].type
+    if ftype.name == "date_time":
+        return "utc"
+    if ftype.name == "local_date_time":
+        return "local"
+    if ftype.name == "string":
+        return "text"
+    if getattr(ftype, "values", None):
+        return "enum"
+    return "number"
+
+
+_KINDS: dict[tuple[str, str], str] = {
+    (m, f): _field_kind(m, f) for m, fields in USED_FIELDS.items() for f in fields
+}
+
+
+class _NoProcessing:
+    """A fitparse data processor that changes nothing.
+
+    fitparse's default processor looks up three hook methods per field by name (and turns
+    ``date_time`` into ``datetime`` one value at a time); the frames are converted column
+    by column instead.
+    """
+
+    @staticmethod
+    def _skip(_):
+        return None
+
+    run_type_processor = run_field_processor = run_unit_processor = _skip
+    run_message_processor = _skip
+
+
+class _SalvagingFitFile(FitFile):
+    """fitparse's reader, noting a CRC mismatch (``crc_ok``) instead of raising."""
+
+    crc_ok = True
+
+    def _read_and_assert_crc(self, allow_zero=False):
+        computed, stored = self._crc.value, self._read_struct(Crc.FMT)
+        if not (computed == stored or (allow_zero and stored == 0)):
+            self.crc_ok = False
+
+
+def _byte_fallback(definition: bytes) -> bytes:
+    """A definition message with every field whose size misfits its base type made bytes.
+
+    COROS watches write, for example, 1-byte ``uint32`` fields; the FIT SDK reads a field
+    whose size is not a multiple of its base type's size as a byte array.
+    """
+    out = bytearray(definition)
+    for i in range(out[5]):
+        size_at = 6 + 3 * i + 1
+        base = BASE_TYPES.get(out[size_at + 1])
+        if base is not None and out[size_at] % base.size:
+            out[size_at + 1] = 0x0D
+    return bytes(out)
+
+
+def _repair_definition(ff: _SalvagingFitFile, fh: io.BytesIO, data: bytes, pos: int,
+                       crc_before: int):
+    """Re-read the definition message at ``pos`` with misfit fields as bytes.
+
+    Returns the parsed definition, or None when the message at ``pos`` is not a definition
+    that the fallback changes. The CRC is carried on over the file's original bytes.
+    """
+    header = data[pos]
+    if header & 0x80 or not header & 0x40 or pos + 6 > len(data):
+        return None
+    end = pos + 6 + 3 * data[pos + 5]
+    patched = _byte_fallback(data[pos:end])
+    if patched == data[pos:end]:
+        return None
+    ff._bytes_left += fh.tell() - pos
+    fh.seek(pos)
+    fh.write(patched)
+    fh.seek(pos)
+    message = ff._parse_message()
+    ff._crc.value = Crc.calculate(data[pos:fh.tell()], crc_before)
+    return message
+
+
+def decode_fitparse(data: bytes, name: str) -> FitMessages:
+    """Decode FIT bytes with fitparse into :class:`~runback.io.fit_messages.FitMessages`.
+
+    Salvages what it can: a file CRC mismatch keeps the data (``crc_ok = False``);
+    truncation, an undefined local message or a bad header of a chained part keep every
+    message decoded before the break (``error``, ``error_offset``); definitions whose field
+    sizes misfit their base types (COROS) are read with those fields as bytes. Chained FIT
+    files are decoded part after part. When the first ``file_id`` says the file is not an
+    activity, decoding stops there: the frames then hold only ``file_id``.
+
+    Parameters
+    ----------
+    data : bytes
+        The whole file.
+    name : str
+        What the file is called; the :data:`DECODER` hook passes it so that a decoder may
+        use it in its diagnostics (fitparse's decoder reports through ``error`` only).
+
+    Returns
+    -------
+    FitMessages
+    """
+    fh = io.BytesIO(data)
+    try:
+        ff = _SalvagingFitFile(fh, data_processor=_NoProcessing())
+    except (FitHeaderError, FitEOFError):
+        return FitMessages(error="not a FIT file (bad header)", error_offset=0)
+    rows: dict[str, list[tuple]] = {m: [] for m in USED_FIELDS}
+    error = offset = None
+    file_type_seen = False
+    while not ff._complete:
+        pos, crc_before = fh.tell(), ff._crc.value
+        try:
+            message = ff._parse_message()
+        except FitEOFError:
+            error, offset = "file is truncated", pos
+            break
+        except FitHeaderError:
+            error, offset = "bad header of a chained FIT part", pos
+            break
+        except FitParseError as e:
+            message = _repair_definition(ff, fh, data, pos, crc_before)
+            if message is None:
+                error, offset = f"FIT data cannot be decoded ({e})", pos
+                break
+        if message is None or message.type != "data":
+            continue
+        mesg = message.def_mesg.mesg_type
+        wanted = USED_FIELDS.get(mesg.name) if mesg is not None else None
+        if wanted is None:
+            continue
+        values = {}
+        for fd in message.fields:
+            field = fd.field
+            if field is not None and field.field_type != "devfield":
+                values[field.name] = fd.value
+        rows[mesg.name].append(tuple(map(values.get, wanted)))
+        if mesg.name == "file_id" and not file_type_seen:
+            file_type_seen = True
+            if values.get("type") not in (None, "activity"):
+                break
+    frames = {m: _frame(m, r) for m, r in rows.items() if r}
+    return FitMessages(frames, crc_ok=ff.crc_ok, error=error, error_offset=offset)
+
+
+def _frame(message: str, rows: list[tuple]) -> pd.DataFrame:
+    """One message's rows as a frame with the columns converted by the profile's types."""
+    names = USED_FIELDS[message]
+    columns = zip(*rows, strict=True)
+    return pd.DataFrame({n: _convert(c, _KINDS[message, n]) for n, c in zip(names, columns,
+                                                                            strict=True)})
+
+
+def _first_item(value):
+    """The first element of an array field's tuple, else the value itself."""
+    return value[0] if isinstance(value, tuple) and value else value
+
+
+def _convert(values: tuple, kind: str) -> pd.Series | np.ndarray:
+    """Decoded values of one field as a column: float, string or datetime64[ns]."""
+    if kind in ("enum", "text"):
+        return pd.array([None if v is None else str(_first_item(v)) for v in values],
+                        dtype="string")
+    try:
+        numbers = np.array(values, dtype="float64")
+    except (TypeError, ValueError):
+        numbers = pd.to_numeric(pd.Series([_first_item(v) for v in values], dtype=object),
+                                errors="coerce").to_numpy("float64")
+    if kind == "number":
+        return numbers
+    dated = numbers >= _MIN_DATE_TIME
+    seconds = np.where(dated, numbers, 0).astype("int64") + FIT_EPOCH_S
+    stamps = seconds.astype("datetime64[s]").astype("datetime64[ns]")
+    stamps[~dated] = np.datetime64("NaT")
+    if kind == "local":
+        return stamps
+    return pd.DatetimeIndex(stamps).tz_localize("UTC")
+
+
+#: The decoder :func:`read_fit` uses: ``(data, name) -> FitMessages``.
+DECODER: Callable[[bytes, str], FitMessages] = decode_fitparse
+
+
+def read_fit(source: Source, *, name: str | None = None) -> ParsedFile:
+    """Read a FIT activity file into runback's raw tables.
+
+    Each ``session`` message is one activity (``part``), so a triathlon gives its legs and
+    transitions as separate parts; records and laps go to the session whose time span
+    holds them. A file without a session (cut off while recording) gives one part rebuilt
+    from its records.
+
+    Parameters
+    ----------
+    source : str, os.PathLike, bytes or binary file
+        The FIT file.
+    name : str, optional
+        What messages call the file (defaults to the path).
+
+    Returns
+    -------
+    ParsedFile
+        ``activities`` (``raw_activities``: device, sport, sub_sport, name, start_time
+        [UTC], utc_offset_s [s], local_start, device_elapsed_s [s], device_timer_s [s],
+        device_distance_m [m], device_ascent_m [m], device_descent_m [m],
+        device_avg_hr_bpm [1/min], device_max_hr_bpm [1/min], calories_kcal [kcal]),
+        ``samples`` (``raw_samples``, in file order; see the module docstring for the
+        channels), ``laps`` (``raw_laps``) and ``warnings`` (CRC mismatch, truncation,
+        missing session).
+
+    Raises
+    ------
+    NotAnActivityError
+        When ``file_id.type`` names another kind of FIT file (monitoring, settings, course,
+        workout...), or the file holds neither records nor a session.
+    ReadError
+        When the file is empty, is not FIT, or breaks before any record or session.
+    """
+    label = source_name(source, name)
+    data = read_source(source, name)
+    if not data:
+        raise ReadError(label, "empty file")
+    messages = DECODER(data, label)
+    file_type = _first(messages.get("file_id"), "type")
+    if file_type is not None and file_type != "activity":
+        raise NotAnActivityError(label, f"FIT file type '{file_type}' holds no activity")
+    records = _timed(messages.get("record"), "timestamp")
+    sessions = _sessions(messages.get("session"))
+    if records.empty and sessions.empty:
+        if messages.error:
+            raise ReadError(label, messages.error, messages.error_offset)
+        if not (messages.get("record").empty and messages.get("session").empty):
+            raise ReadError(label, "FIT records and sessions carry no date (only time since "
+                                   "the device was switched on)")
+        raise NotAnActivityError(label, "FIT file holds no records and no session")
+
+    warnings = []
+    if not messages.crc_ok:
+        warnings.append("file CRC does not match; data kept")
+    if messages.error:
+        warnings.append(f"{messages.error} at byte {messages.error_offset}; "
+                        f"kept the {len(records)} records before the break")
+    if sessions.empty:
+        sessions = _session_from_records(records, messages)
+        warnings.append("file has no session message; the activity was rebuilt from its "
+                        "records")
+
+    starts = sessions["start_time"].to_numpy("datetime64[ns]")
+    sport = [_sport(s, sub) for s, sub in zip(sessions["sport"], sessions["sub_sport"],
+                                                strict=True)]
+    activities = _activities(sessions, sport, messages)
+    samples = _samples(records, _part_of(records["timestamp"], starts), np.array(sport))
+    laps = _laps(messages.get("lap"), starts)
+    return ParsedFile.build(activities, samples, laps, warnings)
+
+
+def _first(df: pd.DataFrame, column: str):
+    """The first non-missing value of ``column`` (None when there is none)."""
+    if column not in df.columns:
+        return None
+    values = df[column].dropna()
+    return values.iloc[0] if len(values) else None
+
+
+def _timed(df: pd.DataFrame, column: str) -> pd.DataFrame:
+    """The rows of ``df`` whose ``column`` holds a time (an empty frame when none)."""
+    if column not in df.columns:
+        return pd.DataFrame({column: pd.Series([], dtype="datetime64[ns, UTC]")})
+    return df[df[column].notna()].reset_index(drop=True)
+
+
+def _sessions(df: pd.DataFrame) -> pd.DataFrame:
+    """Sessions with a start time, in time order (a chained file's repeats dropped)."""
+    if df.empty:
+        return df
+    elapsed = pd.to_timedelta(df["total_elapsed_time"], unit="s")
+    df = df.assign(start_time=df["start_time"].fillna(df["timestamp"] - elapsed))
+    df = df[df["start_time"].notna()].drop_duplicates()
+    return df.sort_values("start_time", kind="stable").reset_index(drop=True)
+
+
+def _session_from_records(records: pd.DataFrame, messages: FitMessages) -> pd.DataFrame:
+    """One session row standing for a file that lost its session message."""
+    sport = _first(messages.get("sport"), "sport") or _first(messages.get("lap"), "sport")
+    sub_sport = (_first(messages.get("sport"), "sub_sport")
+                 or _first(messages.get("lap"), "sub_sport"))
+    return pd.DataFrame({"start_time": records["timestamp"].iloc[:1].to_numpy(),
+                         "sport": pd.array([sport], dtype="string"),
+                         "sub_sport": pd.array([sub_sport], dtype="string")})
+
+
+def _sport(sport, sub_sport) -> str:
+    """runback's sport for a FIT sport and sub_sport (see :data:`SPORT_MAP`)."""
+    if pd.isna(sport):
+        return "unknown"
+    return SUB_SPORT_MAP.get((sport, sub_sport)) or SPORT_MAP.get(sport, "other")
+
+
+def _part_of(times: pd.Series, starts: np.ndarray) -> np.ndarray:
+    """Index of the session each time falls in: the last one started by then.
+
+    Times before the first session go to the first; a time after a session's end and
+    before the next one's start stays with the earlier session.
+    """
+    at = np.searchsorted(starts, times.to_numpy("datetime64[ns]"), side="right") - 1
+    return np.clip(at, 0, len(starts) - 1)
+
+
+def _device(messages: FitMessages) -> str | None:
+    """Manufacturer and product: "garmin fenix5", "wahoo_fitness 31"."""
+    source = messages.get("file_id")
+    if _first(source, "manufacturer") is None:
+        info = messages.get("device_info")
+        if "device_index" in info.columns:
+            source = info[info["device_index"] == "creator"]
+    maker = _first(source, "manufacturer")
+    product = (_first(source, "product_name") or _first(source, "garmin_product")
+               or _first(source, "product"))
+    if isinstance(product, float):
+        product = f"{product:.0f}"
+    words = [str(w) for w in (maker, product) if w is not None]
+    return " ".join(words) or None
+
+
+def _utc_offset_s(activity: pd.DataFrame) -> float:
+    """Local minus UTC time of the ``activity`` message, to the nearest 15 min. [s]
+
+    NaN when the file does not record local time or the difference exceeds 14 h.
+    """
+    if not {"timestamp", "local_timestamp"} <= set(activity.columns):
+        return np.nan
+    both = activity.dropna(subset=["timestamp", "local_timestamp"])
+    if both.empty:
+        return np.nan
+    row = both.iloc[0]
+    raw = (row["local_timestamp"] - row["timestamp"].tz_localize(None)).total_seconds()
+    offset = round(raw / OFFSET_STEP_S) * OFFSET_STEP_S
+    return float(offset) if abs(offset) <= MAX_UTC_OFFSET_S else np.nan
+
+
+def _activities(sessions: pd.DataFrame, sport: list[str],
+                messages: FitMessages) -> pd.DataFrame:
+    """One ``raw_activities`` row per session."""
+    out = pd.DataFrame({dst: sessions[src] for src, dst in SESSION_MAP.items()
+                        if src in sessions.columns})
+    out.insert(0, "part", np.arange(len(sessions)))
+    out["format"] = "fit"
+    out["device"] = _device(messages)
+    out["sport"] = sport
+    out["sub_sport"] = sessions["sub_sport"]
+    out["name"] = _names(sessions, messages.get("sport"))
+    offset = _utc_offset_s(messages.get("activity"))
+    out["utc_offset_s"] = offset
+    if not np.isnan(offset):
+        local = sessions["start_time"].dt.tz_localize(None) + pd.Timedelta(seconds=offset)
+        out["local_start"] = local
+    return out
+
+
+def _names(sessions: pd.DataFrame, sport_msgs: pd.DataFrame) -> list:
+    """The ``sport`` message name of each session: by position when there is one message
+    per session, else the first message of the same sport."""
+    if "name" not in sport_msgs.columns:
+        return [None] * len(sessions)
+    if len(sport_msgs) == len(sessions):
+        return list(sport_msgs["name"])
+    by_sport = sport_msgs.dropna(subset=["name"]).drop_duplicates("sport")
+    names = dict(zip(by_sport["sport"], by_sport["name"], strict=True))
+    return [names.get(s) for s in sessions["sport"]]
+
+
+def _samples(records: pd.DataFrame, part: np.ndarray, sport: np.ndarray) -> pd.DataFrame:
+    """The ``raw_samples`` rows of the timed records, in file order within each part."""
+    if records.empty:
+        return None
+    col = records.get
+    lat = col("position_lat") * SEMICIRCLE_DEG
+    lon = col("position_long") * SEMICIRCLE_DEG
+    no_fix = (lat.abs() > 90) | (lon.abs() > 180) | ((lat == 0) & (lon == 0))
+    cadence = col("cadence")
+    steps = 2 * (cadence + col("fractional_cadence").fillna(0.0))
+    out = pd.DataFrame({
+        "part": part,
+        "timestamp": records["timestamp"],
+        "latitude_deg": lat.mask(no_fix),
+        "longitude_deg": lon.mask(no_fix),
+        "altitude_m": col("enhanced_altitude").fillna(col("altitude")),
+        "speed_m_s": col("enhanced_speed").fillna(col("speed")),
+        "heart_rate_bpm": col("heart_rate").mask(col("heart_rate") == 0),
+        "cadence_spm": steps.where(np.isin(sport[part], list(FOOT_SPORTS)), cadence),
+        **{dst: col(src) for src, dst in SAMPLE_MAP.items()},
+    })
+    first = out.groupby("part")["timestamp"].transform("first")
+    out["elapsed_s"] = (out["timestamp"] - first).dt.total_seconds()
+    out = out.drop_duplicates()
+    return out.sort_values("part", kind="stable")
+
+
+def _laps(laps: pd.DataFrame, starts: np.ndarray) -> pd.DataFrame | None:
+    """The ``raw_laps`` rows, each in the session its start falls in."""
+    if laps.empty:
+        return None
+    elapsed = pd.to_timedelta(laps["total_elapsed_time"], unit="s")
+    start = laps["start_time"].fillna(laps["timestamp"] - elapsed)
+    out = pd.DataFrame({dst: laps[src] for src, dst in LAP_MAP.items()})
+    out["start_time"] = start
+    out.insert(0, "part", _part_of(start, starts))
+    out = out.sort_values("part", kind="stable")
+    out.insert(1, "lap", out.groupby("part").cumcount())
+    return out
