@@ -1,0 +1,299 @@
+"""Find activity files in what a user hands over: files, folders, ``.gz`` and ``.zip`` archives.
+
+Every activity file becomes an :class:`Entry` whose bytes are read lazily, already
+decompressed. Archives are read in memory: nothing is ever extracted next to the user's
+files or anywhere else, so a hostile member name (``../../x``, ``/etc/passwd``) is only a
+name. Strava bulk exports (``activities.csv`` + ``activities/...``) and Garmin Connect
+exports (FIT files inside zips inside the zip) are walked like any other archive; the join of
+``activities.csv`` rows to their files happens in :mod:`runback.importer` through
+:attr:`Entry.root` and :attr:`Entry.rel`.
+
+Limits (a "zip bomb" or "gzip bomb" is refused with the reason):
+
+=====================  =========================================================
+``MAX_FILE_BYTES``     largest decompressed activity file (512 MiB)
+``MAX_RATIO``          largest compression ratio for a member over 1 MiB (200)
+``MAX_ARCHIVE_BYTES``  largest total decompressed size of one archive (8 GiB)
+``MAX_DEPTH``          archives inside archives, at most this deep (3)
+=====================  =========================================================
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import posixpath
+import zipfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from runback.errors import ReadError, UnsupportedFormatError
+
+__all__ = ["Entry", "Skip", "iter_entries", "FORMATS", "format_of"]
+
+#: File extensions runback reads, by format.
+FORMATS = {".fit": "fit", ".gpx": "gpx", ".tcx": "tcx", ".csv": "csv"}
+MAX_FILE_BYTES = 512 * 2**20
+MAX_RATIO = 200
+MAX_ARCHIVE_BYTES = 8 * 2**30
+MAX_DEPTH = 3
+_RATIO_FLOOR = 2**20
+#: Names inside folders and archives that are never activities (ignored silently).
+_IGNORED_PREFIXES = ("__MACOSX/", "._")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One activity file, wherever it lives.
+
+    Attributes
+    ----------
+    name : str
+        What messages call it: a path, or ``archive.zip:member`` inside an archive.
+    format : str
+        ``fit``, ``gpx``, ``tcx`` or ``csv``.
+    root : str
+        The folder or archive it was found in (the file itself when named directly).
+    rel : str
+        Its path relative to ``root`` with ``/`` separators (as ``activities.csv`` names it).
+    chain : tuple of str
+        The file on disk, then the member names of each archive level down to the entry.
+    gz : bool
+        The entry itself is gzip-compressed.
+    """
+
+    name: str
+    format: str
+    root: str
+    rel: str
+    chain: tuple[str, ...]
+    gz: bool = False
+
+    def load(self) -> bytes:
+        """The decompressed bytes of the entry; raises :class:`ReadError`."""
+        if len(self.chain) == 1:
+            data = _read_file(self.chain[0])
+        else:
+            with _open_zip(self.chain[0]) as zf:
+                data = _read_member(zf, zf.getinfo(self.chain[1]),
+                                    f"{self.chain[0]}:{self.chain[1]}")
+            for i, member in enumerate(self.chain[2:], start=2):
+                label = ":".join(self.chain[: i + 1])
+                try:
+                    zf = zipfile.ZipFile(io.BytesIO(data))
+                    data = _read_member(zf, zf.getinfo(member), label)
+                except (zipfile.BadZipFile, KeyError) as e:
+                    raise ReadError(label, f"cannot read archive member ({e})") from e
+        return _gunzip(data, self.name) if self.gz else data
+
+
+@dataclass(frozen=True)
+class Skip:
+    """A file that was found but cannot be offered to a reader, with the reason."""
+
+    name: str
+    reason: str
+
+
+def format_of(name: str) -> tuple[str | None, bool, bool]:
+    """``(format, gzipped, is_zip)`` from a file name; format None when unknown."""
+    low = name.lower()
+    if low.endswith(".zip"):
+        return None, False, True
+    gz = low.endswith(".gz")
+    if gz:
+        low = low[:-3]
+    return FORMATS.get(os.path.splitext(low)[1]), gz, False
+
+
+def iter_entries(paths) -> Iterator[Entry | Skip]:
+    """Yield an :class:`Entry` per activity file under ``paths``, or a :class:`Skip`.
+
+    Named files with an unknown extension are skipped with the reason; inside folders and
+    archives, files of other kinds (JSON, images, ...) are passed over silently. Order is
+    deterministic (sorted names).
+    """
+    for p in paths:
+        p = os.fspath(p)
+        if os.path.isdir(p):
+            yield from _walk_folder(p)
+        elif os.path.exists(p):
+            yield from _named_file(p)
+        else:
+            yield Skip(p, "no such file or folder")
+
+
+def _named_file(path: str) -> Iterator[Entry | Skip]:
+    fmt, gz, is_zip = format_of(path)
+    if is_zip:
+        yield from _walk_zip_path(path)
+    elif fmt is None:
+        yield Skip(path, str(UnsupportedFormatError(
+            None, f"unsupported file type {_ext(path)!r}; runback reads .fit, .gpx, .tcx, "
+                  ".csv (each optionally .gz) and .zip")))
+    else:
+        yield Entry(path, fmt, path, os.path.basename(path), (path,), gz)
+
+
+def _ext(path: str) -> str:
+    base = os.path.basename(path)
+    return os.path.splitext(base)[1] or base
+
+
+def _walk_folder(root: str) -> Iterator[Entry | Skip]:
+    seen: set[tuple[int, int]] = set()
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            st = os.stat(folder)
+        except OSError as e:
+            yield Skip(folder, f"cannot open folder: {e.strerror}")
+            continue
+        if (st.st_dev, st.st_ino) in seen:  # a symlink loop or a folder linked twice
+            continue
+        seen.add((st.st_dev, st.st_ino))
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError as e:
+            yield Skip(folder, f"cannot list folder: {e.strerror}")
+            continue
+        subfolders = []
+        for n in names:
+            full = os.path.join(folder, n)
+            if n.startswith("._"):
+                continue
+            if os.path.isdir(full):
+                subfolders.append(full)
+                continue
+            fmt, gz, is_zip = format_of(n)
+            rel = os.path.relpath(full, root).replace(os.sep, "/")
+            if is_zip:
+                yield from _walk_zip_path(full)
+            elif fmt is not None:
+                yield Entry(full, fmt, root, rel, (full,), gz)
+        stack.extend(reversed(subfolders))
+
+
+def _read_file(path: str) -> bytes:
+    try:
+        size = os.path.getsize(path)
+        if size > MAX_FILE_BYTES:
+            raise ReadError(path, f"file is {size} bytes, over the {MAX_FILE_BYTES} limit")
+        with open(path, "rb") as fh:
+            return fh.read()
+    except OSError as e:
+        raise ReadError(path, f"cannot read file: {e.strerror}") from e
+
+
+def _open_zip(path: str) -> zipfile.ZipFile:
+    try:
+        return zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as e:
+        raise ReadError(path, f"not a readable zip archive ({e})") from e
+
+
+def _gunzip(data: bytes, name: str) -> bytes:
+    """Decompress gzip ``data`` with the size and ratio limits."""
+    d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    out = bytearray()
+    try:
+        buf = data
+        while buf:
+            chunk = d.decompress(buf, 2**20)
+            out += chunk
+            _check_size(len(out), len(data), name)
+            buf = d.unconsumed_tail
+            if d.eof:
+                # concatenated gzip members: carry on with the rest
+                rest = d.unused_data
+                if not rest.strip(b"\x00"):
+                    break
+                d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                buf = rest
+        if not d.eof:
+            raise ReadError(name, "gzip data is truncated")
+    except zlib.error as e:
+        raise ReadError(name, f"not valid gzip data ({e})") from e
+    return bytes(out)
+
+
+def _check_size(n_out: int, n_in: int, name: str) -> None:
+    if n_out > MAX_FILE_BYTES:
+        raise ReadError(name, f"decompresses to more than {MAX_FILE_BYTES} bytes (refused)")
+    if n_out > _RATIO_FLOOR and n_out > MAX_RATIO * max(n_in, 1):
+        raise ReadError(name, f"compression ratio over {MAX_RATIO}:1 (a zip bomb?); refused")
+
+
+def _walk_zip_path(path: str) -> Iterator[Entry | Skip]:
+    try:
+        zf = _open_zip(path)
+    except ReadError as e:
+        yield Skip(path, e.reason)
+        return
+    with zf:
+        yield from _walk_zip(zf, path, (path,), depth=1)
+
+
+def _walk_zip(zf: zipfile.ZipFile, name: str, chain: tuple[str, ...],
+              depth: int) -> Iterator[Entry | Skip]:
+    if depth > MAX_DEPTH:
+        yield Skip(name, f"archive nested more than {MAX_DEPTH} deep; not opened")
+        return
+    total = 0
+    for info in sorted(zf.infolist(), key=lambda i: i.filename):
+        if info.is_dir():
+            continue
+        member = _clean_member(info.filename)
+        if not member or member.startswith(_IGNORED_PREFIXES) or "/._" in member:
+            continue
+        full = f"{name}:{member}"
+        fmt, gz, is_zip = format_of(member)
+        if fmt is None and not is_zip:
+            continue
+        total += info.file_size
+        if total > MAX_ARCHIVE_BYTES:
+            yield Skip(name, f"archive decompresses to more than {MAX_ARCHIVE_BYTES} bytes; "
+                             "the rest is not read")
+            return
+        if info.file_size > MAX_FILE_BYTES or (
+            info.file_size > _RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1)
+        ):
+            yield Skip(full, f"member claims {info.file_size} bytes from {info.compress_size} "
+                             "compressed (a zip bomb?); refused")
+            continue
+        if is_zip:
+            if depth + 1 > MAX_DEPTH:
+                yield Skip(full, f"archive nested more than {MAX_DEPTH} deep; not opened")
+                continue
+            try:
+                inner = zipfile.ZipFile(io.BytesIO(_read_member(zf, info, full)))
+            except ReadError as e:
+                yield Skip(full, e.reason)
+                continue
+            except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError) as e:
+                yield Skip(full, f"not a readable zip archive ({e})")
+                continue
+            yield from _walk_zip(inner, full, chain + (info.filename,), depth + 1)
+        else:
+            yield Entry(full, fmt, name, member, chain + (info.filename,), gz)
+
+
+def _clean_member(filename: str) -> str:
+    """A member name as a safe relative posix path (no drive, no root, no ``..``)."""
+    name = filename.replace("\\", "/")
+    parts = [p for p in posixpath.normpath("/" + name).split("/") if p not in ("", ".", "..")]
+    return "/".join(parts)
+
+
+def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> bytes:
+    try:
+        with zf.open(info) as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error, NotImplementedError,
+            RuntimeError) as e:
+        raise ReadError(name, f"cannot read archive member ({e})") from e
+    if len(data) > MAX_FILE_BYTES:
+        raise ReadError(name, f"decompresses to more than {MAX_FILE_BYTES} bytes (refused)")
+    return data
