@@ -366,10 +366,8 @@ def _cast(s: pd.Series, c: Column) -> pd.Series:
         return out.astype(DAY)
     if c.dtype == F:
         return pd.to_numeric(s, errors="coerce").astype(F)
-    if c.dtype == "int64":
-        if s.isna().any():
-            raise SchemaError(f"column {c.name} must not hold missing values")
-        return s.astype(np.int64)
+    if c.dtype == "int64":  # counts: a missing count is 0
+        return pd.to_numeric(s, errors="coerce").fillna(0).astype(np.int64)
     if c.dtype == B:
         return s.astype(B)
     return s.astype(c.dtype)

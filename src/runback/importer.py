@@ -1,0 +1,440 @@
+"""Import everything a runner hands over into one ``activities`` table.
+
+::
+
+    paths -> io.exports.iter_entries -> (load bytes, content key)
+          -> store hit?  yes: stored activities + heart-rate histogram
+                         no:  reader -> session summary -> store
+          -> activities.csv rows joined to the files they name (Strava exports)
+          -> local days (timezones) -> surface, is_run -> duplicates merged
+
+One unreadable file never stops the batch: it is recorded in ``skipped`` with the reason
+and the import carries on (``strict=True`` raises instead). Files that are valid but hold
+no activity (FIT monitoring, settings; GPX routes) are skipped with their reason too, but
+never count as failures, even with ``strict``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import posixpath
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from runback import schema
+from runback.dedupe import merge_duplicates
+from runback.errors import NotAnActivityError, ReadError, RunbackError
+from runback.io._dispatch import read_bytes
+from runback.io.exports import Entry, Skip, iter_entries
+from runback.metrics.intensity import hr_histogram
+from runback.metrics.session import summarize_samples
+from runback.metrics.terrain import surfaces
+from runback.store import Store, content_key
+from runback.timezones import resolve_local_dates
+
+__all__ = ["ImportResult", "import_activities", "process_entry", "FileOutcome"]
+
+#: Process files in parallel when at least this many need parsing.
+PARALLEL_MIN_FILES = 24
+
+_SUMMARY_FALLBACKS = {
+    # activities column <- device / log column, used when the record stream gives nothing
+    "elapsed_time_s": "device_elapsed_s",
+    "moving_time_s": "device_moving_s",
+    "distance_m": "device_distance_m",
+    "elevation_gain_m": "device_ascent_m",
+    "elevation_loss_m": "device_descent_m",
+    "avg_hr_bpm": "device_avg_hr_bpm",
+    "max_hr_bpm": "device_max_hr_bpm",
+}
+
+
+@dataclass
+class FileOutcome:
+    """What one file gave: its activities (part-keyed) or the reason it was skipped."""
+
+    name: str
+    root: str
+    rel: str
+    key: str | None = None
+    activities: pd.DataFrame | None = None
+    hr_hist: pd.DataFrame | None = None
+    warnings: list[str] = field(default_factory=list)
+    skip: str | None = None
+    not_activity: bool = False
+    cached: bool = False
+
+
+@dataclass
+class ImportResult:
+    """The outcome of an import.
+
+    Attributes
+    ----------
+    activities : DataFrame
+        The ``activities`` table, one row per run or other activity, sorted by start.
+    hr_hist : DataFrame
+        Seconds at each heart rate: index activity_id, columns bpm.
+    skipped : DataFrame
+        name, reason, not_activity (bool) for every file that gave no activity.
+    warnings : list of str
+        Things the user should know ("file.fit: file is truncated at byte ...").
+    n_files : int
+        Files looked at.
+    n_parsed : int
+        Files parsed in this run (the rest came from the cache).
+    """
+
+    activities: pd.DataFrame
+    hr_hist: pd.DataFrame
+    skipped: pd.DataFrame
+    warnings: list[str]
+    n_files: int
+    n_parsed: int
+    store: Store
+
+    @property
+    def n_imported(self) -> int:
+        """Files that gave at least one activity."""
+        return self.n_files - len(self.skipped)
+
+    def samples(self, activity_ids=None) -> pd.DataFrame:
+        """The record stream of the given activities (all when None), from the cache."""
+        acts = self.activities
+        if activity_ids is not None:
+            acts = acts[acts["activity_id"].isin(list(activity_ids))]
+        frames = []
+        for key, rows in acts.groupby("file_key", sort=False):
+            s = self.store.load(key, "samples")
+            if s is None:
+                continue
+            parts = dict(zip(rows["part"], rows["activity_id"], strict=True))
+            s = s[s["part"].isin(list(parts))]
+            s = s.assign(activity_id=s["part"].map(parts)).drop(columns="part")
+            frames.append(s)
+        if not frames:
+            return schema.empty("samples")
+        return schema.conform(pd.concat(frames, ignore_index=True), "samples", extra=False)
+
+
+def process_entry(entry: Entry, cache_root: str | None = None,
+                  key: str | None = None) -> FileOutcome:
+    """Read one entry through the cache. Never raises for a bad file."""
+    out = FileOutcome(entry.name, entry.root, entry.rel)
+    store = Store(cache_root)
+    try:
+        data = entry.load()
+    except ReadError as e:
+        out.skip = e.reason
+        return out
+    out.key = key = key or content_key(data)
+    meta = store.meta(key)
+    if meta is not None:
+        if meta.get("skip"):
+            out.skip, out.not_activity = meta["skip"], bool(meta.get("not_activity"))
+            out.cached = True
+            return out
+        acts = store.load(key, "activities")
+        hist = store.load(key, "hr_hist")
+        if acts is not None and hist is not None:
+            out.activities, out.hr_hist = acts, hist
+            out.warnings = list(meta.get("warnings", []))
+            out.cached = True
+            return out
+    try:
+        parsed = read_bytes(data, entry.format, entry.name)
+        if parsed.activities.empty:
+            raise NotAnActivityError(entry.name, "no activity in the file")
+        acts, hist = _summarize(parsed)
+    except RunbackError as e:
+        out.skip = getattr(e, "reason", None) or str(e)
+        out.not_activity = isinstance(e, NotAnActivityError)
+        store.put(key, {"name": entry.name, "skip": out.skip,
+                        "not_activity": out.not_activity}, {})
+        return out
+    except Exception as e:  # noqa: BLE001 - a bug must not stop the batch; not cached
+        out.skip = f"unexpected error while reading ({type(e).__name__}: {e}); please report it"
+        return out
+    out.activities, out.hr_hist, out.warnings = acts, hist, list(parsed.warnings)
+    store.put(key, {"name": entry.name, "warnings": out.warnings},
+              {"activities": acts, "samples": parsed.samples, "laps": parsed.laps,
+               "hr_hist": hist})
+    return out
+
+
+def _from_index(entry: Entry, key: str, index: dict, groups: dict) -> FileOutcome | None:
+    """The outcome of a file whose key is in the cache index, or None."""
+    row = groups["files"].get(key)
+    if row is None:
+        return None
+    files = index["files"]
+    f = files.loc[row[0]]
+    out = FileOutcome(entry.name, entry.root, entry.rel, key=key, cached=True)
+    out.warnings = json.loads(f["warnings"]) if isinstance(f["warnings"], str) else []
+    if isinstance(f["skip"], str):
+        out.skip, out.not_activity = f["skip"], bool(f["not_activity"])
+        return out
+    out.activities = index["activities"].loc[groups["activities"].get(key, [])].drop(
+        columns="key").reset_index(drop=True)
+    out.hr_hist = index["hr_hist"].loc[groups["hr_hist"].get(key, [])].drop(
+        columns="key").reset_index(drop=True)
+    return out
+
+
+def _index_rows(outcomes: list[FileOutcome]) -> dict[str, pd.DataFrame]:
+    """Index rows for the outcomes that were parsed (or read per entry) in this run."""
+    files, acts, hists = [], [], []
+    for o in outcomes:
+        if o.key is None or (o.skip is not None and not o.not_activity and
+                             o.skip.startswith("unexpected error")):
+            continue
+        files.append({"key": o.key, "skip": o.skip, "not_activity": o.not_activity,
+                      "warnings": json.dumps(o.warnings)})
+        if o.activities is not None:
+            acts.append(o.activities.assign(key=o.key))
+            hists.append(o.hr_hist.assign(key=o.key))
+    files_df = pd.DataFrame(files, columns=["key", "skip", "not_activity", "warnings"])
+    files_df = files_df.astype({"key": "string", "skip": "string", "not_activity": "bool",
+                                "warnings": "string"})
+    return {
+        "files": files_df,
+        "activities": pd.concat(acts, ignore_index=True) if acts else
+        schema.empty("raw_activities").assign(key=pd.Series([], dtype="string")),
+        "hr_hist": pd.concat(hists, ignore_index=True) if hists else
+        pd.DataFrame({"part": pd.Series([], dtype="int64"), "bpm": pd.Series([], dtype="int64"),
+                      "seconds": pd.Series([], dtype="float64"),
+                      "key": pd.Series([], dtype="string")}),
+    }
+
+
+def _summarize(parsed) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Session summaries (part-keyed) and the long heart-rate histogram of a parsed file."""
+    acts = parsed.activities
+    samples = parsed.samples
+    if len(samples):
+        s = samples.rename(columns={"part": "activity_id"})
+        s["activity_id"] = s["activity_id"].astype("string")
+        summary = summarize_samples(s)
+        summary.index = summary.index.astype("int64")
+        hist = hr_histogram(s)
+        hist.index = hist.index.astype("int64")
+        long = hist.stack()
+        long = long[long > 0]
+        hist_long = pd.DataFrame({
+            "part": long.index.get_level_values(0).astype("int64"),
+            "bpm": long.index.get_level_values(1).astype("int64"),
+            "seconds": long.to_numpy(dtype="float64"),
+        })
+        summary = summary.drop(columns=[c for c in summary.columns if c in acts.columns])
+        acts = acts.join(summary, on="part")
+    else:
+        hist_long = pd.DataFrame({"part": pd.Series([], dtype="int64"),
+                                  "bpm": pd.Series([], dtype="int64"),
+                                  "seconds": pd.Series([], dtype="float64")})
+    n = acts["part"].map(samples.groupby("part").size()) if len(samples) else 0
+    acts = acts.assign(n_samples=pd.Series(n, index=acts.index).fillna(0).astype("int64"))
+    return acts, hist_long
+
+
+def import_activities(paths, *, tz: str | None = None, tz_source: str = "option",
+                      strict: bool = False, cache_dir=None, workers: int | None = None,
+                      progress=None) -> ImportResult:
+    """Import activity files, folders and export archives.
+
+    Parameters
+    ----------
+    paths : iterable of path
+        Files (.fit .gpx .tcx .csv, optionally .gz), folders and .zip archives.
+    tz : str, optional
+        Time zone that overrides the automatic choice for local days.
+    tz_source : str
+        ``option`` or ``profile``: where ``tz`` came from.
+    strict : bool
+        Raise on the first unreadable file instead of skipping it.
+    cache_dir : path, optional
+        Cache folder (default: :func:`runback.store.default_cache_dir`).
+    workers : int, optional
+        Processes for parsing (default: every core when many files need parsing).
+    progress : callable, optional
+        Called as ``progress(done, total)`` while files are processed.
+
+    Raises
+    ------
+    ReadError
+        With ``strict``, for the first unreadable file.
+    """
+    store = Store(cache_dir)
+    cache_root = str(store.root)
+    found = list(iter_entries(paths))
+    outcomes: list[FileOutcome] = [
+        FileOutcome(s.name, s.name, s.name, skip=s.reason) for s in found if isinstance(s, Skip)
+    ]
+    if strict and outcomes:
+        raise ReadError(outcomes[0].name, outcomes[0].skip)
+    index = store.read_index()
+    groups = {t: df.groupby("key", sort=False).indices for t, df in index.items()}
+    todo: list[tuple[Entry, str | None]] = []
+    for entry in (e for e in found if isinstance(e, Entry)):
+        try:
+            key = content_key(entry.load())
+        except ReadError as e:
+            outcomes.append(FileOutcome(entry.name, entry.root, entry.rel, skip=e.reason))
+            continue
+        hit = _from_index(entry, key, index, groups) if index else None
+        if hit is None:
+            todo.append((entry, key))
+        else:
+            outcomes.append(hit)
+    for o in outcomes:
+        _check_strict(o, strict)
+    fresh = _process_all(todo, cache_root, workers, progress, strict, done=len(outcomes))
+    store.update_index(_index_rows(fresh))
+    return _assemble(outcomes + fresh, store, tz=tz, tz_source=tz_source)
+
+
+def _check_strict(o: FileOutcome, strict: bool) -> None:
+    if strict and o.skip and not o.not_activity:
+        raise ReadError(o.name, o.skip)
+
+
+def _process_all(todo, cache_root, workers, progress, strict, done=0) -> list[FileOutcome]:
+    total = len(todo) + done
+    results: list[FileOutcome] = []
+
+    def record(o: FileOutcome):
+        _check_strict(o, strict)
+        results.append(o)
+        if progress is not None:
+            progress(done + len(results), total)
+
+    n_workers = workers if workers is not None else (os.cpu_count() or 1)
+    if n_workers > 1 and len(todo) >= PARALLEL_MIN_FILES:
+        with ProcessPoolExecutor(max_workers=n_workers) as pool:
+            chunk = max(1, min(16, len(todo) // (4 * n_workers)))
+            entries = [e for e, _ in todo]
+            keys = [k for _, k in todo]
+            for o in pool.map(process_entry, entries, [cache_root] * len(todo), keys,
+                              chunksize=chunk):
+                record(o)
+    else:
+        for e, k in todo:
+            record(process_entry(e, cache_root, k))
+    return results
+
+
+def _assemble(outcomes: list[FileOutcome], store: Store, *, tz, tz_source) -> ImportResult:
+    warnings: list[str] = []
+    frames, hists = [], []
+    seen_keys: dict[str, int] = {}
+    skipped = []
+    for o in outcomes:
+        warnings += [f"{o.name}: {w}" for w in o.warnings]
+        if o.skip is not None:
+            skipped.append((o.name, o.skip, o.not_activity))
+            continue
+        if o.key in seen_keys:  # the same file given twice
+            frames[seen_keys[o.key]]["sources"] += f" | {o.name}"
+            continue
+        acts = o.activities.copy()
+        multi = len(acts) > 1
+        ids = [f"{o.key[:16]}-{p}" if multi else o.key[:16] for p in acts["part"]]
+        acts["activity_id"] = ids
+        acts["source_path"] = o.name
+        acts["sources"] = o.name
+        acts["file_key"] = o.key
+        acts["entry_root"] = o.root
+        acts["entry_rel"] = o.rel
+        seen_keys[o.key] = len(frames)
+        frames.append(acts)
+        if o.hr_hist is not None and len(o.hr_hist):
+            h = o.hr_hist.assign(activity_id=o.hr_hist["part"].map(
+                dict(zip(acts["part"], acts["activity_id"], strict=True))))
+            hists.append(h)
+    if frames:
+        acts = schema.conform(pd.concat(frames, ignore_index=True), "activities")
+    else:
+        acts = schema.empty("activities").assign(
+            part=pd.Series([], dtype="int64"), file_key=pd.Series([], dtype="string"),
+            entry_root=pd.Series([], dtype="string"), entry_rel=pd.Series([], dtype="string"))
+    acts = _join_logs(acts)
+    acts = _fill_from_device(acts)
+    no_time = acts["start_time"].isna() & acts["local_start"].isna()
+    if no_time.any():
+        for name in acts.loc[no_time, "source_path"]:
+            warnings.append(f"{name}: an activity without a date was left out")
+        acts = acts[~no_time]
+    acts, tz_warn = resolve_local_dates(acts, tz=tz, source=tz_source)
+    warnings += tz_warn
+    surface = surfaces(acts)
+    # a log row without samples says nothing about GPS: no treadmill inference for it
+    guessed = (acts["n_samples"] == 0) & (surface == "treadmill") & ~acts["sub_sport"].isin(
+        ["treadmill", "indoor_running", "virtual_activity"]).fillna(False)
+    acts["surface"] = surface.mask(guessed, "unknown")
+    acts["is_run"] = (acts["sport"] == "running").astype("boolean")
+    acts = merge_duplicates(acts)
+    acts = acts.sort_values(["start_time", "activity_id"], kind="stable").reset_index(drop=True)
+    acts = schema.conform(acts, "activities")
+    hist = _hist_wide(hists, acts["activity_id"])
+    skipped_df = pd.DataFrame(skipped, columns=["name", "reason", "not_activity"]).astype(
+        {"name": "string", "reason": "string", "not_activity": "bool"})
+    n_parsed = sum(1 for o in outcomes if o.key is not None and not o.cached)
+    return ImportResult(acts, hist, skipped_df, warnings, len(outcomes), n_parsed, store)
+
+
+def _hist_wide(hists: list[pd.DataFrame], ids: pd.Series) -> pd.DataFrame:
+    if not hists:
+        return pd.DataFrame(index=pd.Index([], name="activity_id", dtype="string"))
+    long = pd.concat(hists, ignore_index=True)
+    long = long[long["activity_id"].isin(set(ids))]
+    wide = long.pivot_table(index="activity_id", columns="bpm", values="seconds",
+                            aggfunc="sum", fill_value=0.0)
+    wide.columns = wide.columns.astype("int64")
+    return wide
+
+
+def _join_logs(acts: pd.DataFrame) -> pd.DataFrame:
+    """Merge activity-log rows (Strava activities.csv) into the files they name.
+
+    The log's name, description, shoe and RPE win over the file's (they are the user's own
+    edits); a row whose file is absent stays as a summary-only activity.
+    """
+    has_ref = acts["file_ref"].notna() & (acts["format"] == "csv")
+    if not has_ref.any():
+        return acts
+    files = acts[acts["format"] != "csv"]
+    where = {(r, rel): i for i, r, rel in zip(files.index, files["entry_root"],
+                                               files["entry_rel"], strict=True)}
+    acts = acts.copy()
+    drop = []
+    for i in acts.index[has_ref]:
+        base = posixpath.dirname(acts.at[i, "entry_rel"])
+        ref = posixpath.normpath(posixpath.join(base, str(acts.at[i, "file_ref"])))
+        target = where.get((acts.at[i, "entry_root"], ref))
+        if target is None:
+            continue
+        for col in ("name", "description", "shoe", "rpe"):
+            if pd.notna(acts.at[i, col]):
+                acts.at[target, col] = acts.at[i, col]
+        if acts.at[target, "sport"] in ("unknown", "other") or pd.isna(acts.at[target, "sport"]):
+            acts.at[target, "sport"] = acts.at[i, "sport"]
+        sub = acts.at[target, "sub_sport"]
+        if (pd.isna(sub) or sub in ("generic", "unknown")) and pd.notna(acts.at[i, "sub_sport"]):
+            acts.at[target, "sub_sport"] = acts.at[i, "sub_sport"]
+        acts.at[target, "sources"] = f"{acts.at[target, 'sources']} | {acts.at[i, 'source_path']}"
+        drop.append(i)
+    return acts.drop(index=drop)
+
+
+def _fill_from_device(acts: pd.DataFrame) -> pd.DataFrame:
+    """Where the record stream gives nothing, use the device's or the log's totals."""
+    acts = acts.copy()
+    for col, dev in _SUMMARY_FALLBACKS.items():
+        acts[col] = acts[col].fillna(acts[dev])
+    acts["moving_time_s"] = acts["moving_time_s"].fillna(acts["device_timer_s"])
+    acts["elapsed_time_s"] = acts["elapsed_time_s"].fillna(acts["device_timer_s"])
+    acts["has_gps"] = acts["has_gps"].fillna(False)
+    acts["n_samples"] = acts["n_samples"].fillna(0)
+    return acts
