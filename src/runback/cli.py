@@ -1,0 +1,289 @@
+"""The ``runback`` command: parse the options, call the library, format the answer.
+
+Every command is a thin door onto :class:`runback.log.TrainingLog`; the JSON keys are the
+ones in the command-line contract and never change. A runback error becomes one line on
+stderr and exit status 1; a usage error exits with 2.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from collections import Counter
+
+import click
+import pandas as pd
+
+from runback import __version__
+from runback.errors import RunbackError
+from runback.timezones import parse_zone
+
+KM_PER_MILE = 1.609344
+FT_PER_M = 3.280839895
+
+_EPILOG_PATHS = (
+    "PATH is any mix of activity files (.fit .gpx .tcx .csv, each optionally .gz), folders "
+    "(searched recursively) and export archives (.zip: Strava or Garmin Connect exports)."
+)
+
+
+def _common(f):
+    """Options every data command shares."""
+    f = click.option("--strict", is_flag=True,
+                     help="Fail on the first unreadable file instead of skipping it.")(f)
+    f = click.option("--tz", "tz", metavar="ZONE",
+                     help="Time zone for local days (IANA name, e.g. America/Denver); "
+                          "overrides the automatic choice.")(f)
+    f = click.option("--units", type=click.Choice(["metric", "imperial"]), default=None,
+                     help="Display units (default: the profile's, else metric).")(f)
+    f = click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]),
+                     default="table", show_default=True, help="Output format.")(f)
+    f = click.option("-v", "--verbose", is_flag=True,
+                     help="List every skipped file, not only the unreadable ones.")(f)
+    return f
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="runback")
+def main():
+    """runback: relate your training load to back pain.
+
+    Import your watch exports and a pain diary, then see weekly load, terrain, intensity and
+    pain side by side, and which factors come before your flare-ups.
+
+    \b
+    Example:
+      runback activities ~/Downloads/export_12345.zip
+      runback weekly my_runs/ --diary pain_diary.csv
+    """
+
+
+def _load(paths, *, tz, strict, verbose, diary=None, units=None):
+    from runback.log import TrainingLog
+
+    if not paths:
+        raise click.UsageError("give at least one PATH (file, folder or .zip)")
+    if tz is not None:
+        parse_zone(tz)  # a wrong zone fails before any work
+    log = TrainingLog.from_paths(paths, diary=diary, tz=tz, strict=strict, units=units,
+                                 progress=_progress_bar())
+    _report_import(log, verbose)
+    return log
+
+
+def _progress_bar():
+    """A progress callback drawing on stderr when it is a terminal, else None."""
+    if not sys.stderr.isatty():
+        return None
+    state = {"bar": None}
+
+    def update(done, total):
+        if state["bar"] is None:
+            if total < 20:
+                return
+            state["bar"] = click.progressbar(length=total, label="importing", file=sys.stderr)
+            state["bar"].__enter__()
+        state["bar"].update(done - state["bar"].pos)
+        if done >= total:
+            state["bar"].__exit__(None, None, None)
+
+    return update
+
+
+def _report_import(log, verbose: bool) -> None:
+    res = log.import_result
+    skipped = res.skipped
+    broken = skipped[~skipped["not_activity"]]
+    quiet = skipped[skipped["not_activity"]]
+    for name, reason in zip(broken["name"], broken["reason"], strict=True):
+        click.echo(f"skipped {name}: {reason}", err=True)
+    if verbose or len(quiet) <= 10:
+        for name, reason in zip(quiet["name"], quiet["reason"], strict=True):
+            click.echo(f"skipped {name}: {reason}", err=True)
+    else:
+        kinds = Counter(quiet["reason"])
+        top = "; ".join(f"{r} ({n})" for r, n in kinds.most_common(3))
+        click.echo(f"skipped {len(quiet)} files that hold no activity: {top}; "
+                   "--verbose lists them", err=True)
+    for w in res.warnings:
+        click.echo(f"warning: {w}", err=True)
+    for note in log.notes:
+        click.echo(f"note: {note}", err=True)
+    click.echo(f"imported {res.n_imported}, skipped {len(skipped)}", err=True)
+
+
+def _json_value(v):
+    if v is None or v is pd.NA or v is pd.NaT:
+        return None
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if isinstance(v, pd.Timestamp):
+        return v.isoformat()
+    if hasattr(v, "item"):
+        v = v.item()
+        if isinstance(v, float) and not math.isfinite(v):
+            return None
+    return v
+
+
+def _emit(df: pd.DataFrame, fmt: str, table: pd.DataFrame | None = None) -> None:
+    """Print ``df`` as JSON records or CSV, or ``table`` (a display frame) as text."""
+    if fmt == "json":
+        records = [{k: _json_value(v) for k, v in row.items()}
+                   for row in df.to_dict(orient="records")]
+        click.echo(json.dumps(records, indent=2, ensure_ascii=False))
+    elif fmt == "csv":
+        click.echo(df.to_csv(index=False), nl=False)
+    else:
+        shown = df if table is None else table
+        if shown.empty:
+            click.echo("(nothing to show)")
+        else:
+            click.echo(shown.to_string(index=False, na_rep="-"))
+
+
+def _iso_utc(ts: pd.Series) -> pd.Series:
+    return ts.dt.tz_convert("UTC").dt.strftime("%Y-%m-%dT%H:%M:%SZ").astype(object).where(
+        ts.notna(), None)
+
+
+def _iso_date(d: pd.Series) -> pd.Series:
+    return d.dt.strftime("%Y-%m-%d").astype(object).where(d.notna(), None)
+
+
+def _hms(seconds) -> str:
+    if seconds is None or pd.isna(seconds):
+        return "-"
+    s = int(round(float(seconds)))
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+def _dist(m, units: str) -> float:
+    return round(m / 1000 / (KM_PER_MILE if units == "imperial" else 1), 2)
+
+
+def _elev(m, units: str) -> float:
+    return round(m * (FT_PER_M if units == "imperial" else 1))
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@_common
+def activities(paths, tz, strict, units, fmt, verbose):
+    """One row per imported activity, on the runner's local days.
+
+    \b
+    Example:
+      runback activities watch_exports/ strava_export.zip --format json
+      runback activities run.fit --tz America/Denver
+    """
+    try:
+        log = _load(paths, tz=tz, strict=strict, verbose=verbose, units=units)
+        acts = log.activities
+        units = log.units
+    except RunbackError as e:
+        raise click.ClickException(str(e)) from e
+    out = pd.DataFrame({
+        "activity_id": acts["activity_id"].astype(object),
+        "source": acts["source_path"].astype(object),
+        "format": acts["format"].astype(object),
+        "sport": acts["sport"].astype(object),
+        "sub_sport": acts["sub_sport"].astype(object),
+        "surface": acts["surface"].astype(object),
+        "start_time_utc": _iso_utc(acts["start_time"]),
+        "local_date": _iso_date(acts["local_date"]),
+        "timezone": acts["timezone"].astype(object),
+        "distance_km": (acts["distance_m"] / 1000).round(3),
+        "moving_time_s": acts["moving_time_s"].round(1),
+        "elapsed_time_s": acts["elapsed_time_s"].round(1),
+        "elevation_gain_m": acts["elevation_gain_m"].round(1),
+        "elevation_loss_m": acts["elevation_loss_m"].round(1),
+        "avg_hr_bpm": acts["avg_hr_bpm"].round(1),
+        "load": acts["load"].round(1),
+    })
+    dist_label = "mi" if units == "imperial" else "km"
+    elev_label = "ft" if units == "imperial" else "m"
+    table = pd.DataFrame({
+        "date": out["local_date"],
+        "start": acts["start_time"].dt.tz_convert("UTC").dt.strftime("%H:%MZ"),
+        "sport": out["sport"],
+        "surface": out["surface"],
+        dist_label: [_dist(m, units) if pd.notna(m) else None for m in acts["distance_m"]],
+        "moving": [_hms(s) for s in acts["moving_time_s"]],
+        f"gain {elev_label}": [_elev(m, units) if pd.notna(m) else None
+                               for m in acts["elevation_gain_m"]],
+        "avg HR": acts["avg_hr_bpm"].round(0),
+        "load": acts["load"].round(0),
+        "source": [str(s).rsplit("/", 1)[-1] for s in out["source"]],
+    })
+    _emit(out, fmt, table)
+
+
+WEEKLY_KEYS = ("week_start", "distance_km", "runs", "moving_time_s", "elevation_gain_m",
+               "elevation_loss_m", "load", "distance_change", "acute_load", "chronic_load",
+               "acwr", "monotony", "strain", "pain_mean", "pain_max", "days_logged",
+               "flare_onsets")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--diary", type=click.Path(dir_okay=False),
+              help="Pain diary CSV (date,pain,...): adds the pain columns.")
+@_common
+def weekly(paths, diary, tz, strict, units, fmt, verbose):
+    """Weekly table: weeks start on the runner's local Monday.
+
+    Distance and time count running only; load counts every session. A Sunday-evening run
+    belongs to the week that ends that Sunday.
+
+    \b
+    Example:
+      runback weekly watch_exports/ --diary pain_diary.csv
+      runback weekly strava_export.zip --format csv > weeks.csv
+    """
+    try:
+        log = _load(paths, tz=tz, strict=strict, verbose=verbose, diary=diary, units=units)
+        w = log.weekly
+        units = log.units
+    except RunbackError as e:
+        raise click.ClickException(str(e)) from e
+    out = pd.DataFrame({
+        "week_start": _iso_date(w["week_start"]),
+        "distance_km": (w["distance_m"] / 1000).round(3),
+        "runs": w["runs"],
+        "moving_time_s": w["moving_time_s"].round(1),
+        "elevation_gain_m": w["elevation_gain_m"].round(1),
+        "elevation_loss_m": w["elevation_loss_m"].round(1),
+        "load": w["load"].round(1),
+        "distance_change": w["distance_change"].round(4),
+        "acute_load": w["acute_load"].round(1),
+        "chronic_load": w["chronic_load"].round(1),
+        "acwr": w["acwr"].round(3),
+        "monotony": w["monotony"].round(3),
+        "strain": w["strain"].round(1),
+        "pain_mean": w["pain_mean"].round(2),
+        "pain_max": w["pain_max"],
+        "days_logged": w["days_logged"],
+        "flare_onsets": w["flare_onsets"],
+    })[list(WEEKLY_KEYS)]
+    dist_label = "mi" if units == "imperial" else "km"
+    elev_label = "ft" if units == "imperial" else "m"
+    table = pd.DataFrame({
+        "week": out["week_start"],
+        dist_label: [_dist(m, units) for m in w["distance_m"]],
+        "runs": out["runs"],
+        "time": [_hms(s) for s in w["moving_time_s"]],
+        f"climb {elev_label}": [_elev(m, units) for m in w["elevation_gain_m"]],
+        f"descent {elev_label}": [_elev(m, units) for m in w["elevation_loss_m"]],
+        "change": [f"{x:+.0%}" if pd.notna(x) else None for x in w["distance_change"]],
+        "load": out["load"].round(0),
+        "acute": out["acute_load"].round(0),
+        "chronic": out["chronic_load"].round(0),
+        "monotony": out["monotony"].round(2),
+    })
+    if log.has_diary:
+        table["pain avg"] = out["pain_mean"].round(1)
+        table["pain max"] = out["pain_max"]
+        table["flares"] = out["flare_onsets"]
+    _emit(out, fmt, table)

@@ -1,0 +1,134 @@
+"""TrainingLog: the notebook door onto runback (the command line uses it too).
+
+A convenience over the functions, never a second implementation::
+
+    log = TrainingLog.from_paths(["watch_exports/"], diary="pain_diary.csv")
+    log.activities      # one row per activity, with session metrics and load
+    log.daily           # every local day: load, terrain, pain
+    log.weekly          # local Monday weeks
+    log.flares          # flare-up episodes
+    log.samples(ids)    # the raw record stream from the cache
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+
+import pandas as pd
+
+from runback import schema
+from runback.importer import ImportResult, import_activities
+from runback.io.diary import read_diary
+from runback.metrics.intensity import session_load
+from runback.metrics.load import daily_table, weekly_table
+from runback.pain import daily_pain, find_flares, red_flags
+from runback.profile import AthleteProfile, find_profile, load_profile, with_estimates
+
+__all__ = ["TrainingLog"]
+
+
+class TrainingLog:
+    """A runner's imported activities, pain diary and profile, with the analyses on top.
+
+    Build it with :meth:`from_paths`. Tables are computed on first use and kept.
+
+    Parameters
+    ----------
+    import_result : ImportResult
+        What :func:`runback.import_activities` returned.
+    pain : DataFrame, optional
+        The ``pain`` table (from :func:`runback.io.diary.read_diary`).
+    profile : AthleteProfile, optional
+        Athlete profile; missing heart-rate anchors are estimated with a note.
+    units : {"metric", "imperial"}, optional
+        Display units (default: the profile's).
+    notes : list of str, optional
+        Notes for the user gathered while building (diary problems, profile source).
+    """
+
+    def __init__(self, import_result: ImportResult, *, pain: pd.DataFrame | None = None,
+                 profile: AthleteProfile | None = None, units: str | None = None,
+                 notes: list[str] | None = None):
+        self.import_result = import_result
+        self.pain = pain if pain is not None else schema.empty("pain")
+        self.has_diary = pain is not None
+        base = profile or AthleteProfile()
+        self.profile = with_estimates(base, import_result.hr_hist)
+        self.units = units or self.profile.units
+        self.notes = list(notes or []) + list(self.profile.notes)
+
+    @classmethod
+    def from_paths(cls, paths, *, diary=None, tz: str | None = None, strict: bool = False,
+                   profile: AthleteProfile | str | os.PathLike | None = None,
+                   units: str | None = None, progress=None, cache_dir=None,
+                   workers: int | None = None) -> TrainingLog:
+        """Import ``paths`` (files, folders, archives) and read ``diary``.
+
+        The profile is ``profile`` when given (an object or a ``runback.toml`` path), else a
+        ``runback.toml`` found in or next to the given folders, else defaults. ``tz``
+        overrides the profile's time zone.
+        """
+        paths = [os.fspath(p) for p in paths]
+        notes: list[str] = []
+        if profile is None:
+            found = find_profile(paths)
+            if found is not None:
+                profile = load_profile(found)
+                notes.append(f"athlete profile read from {found}")
+        elif not isinstance(profile, AthleteProfile):
+            profile = load_profile(profile)
+        zone, source = tz, "option"
+        if zone is None and profile is not None and profile.timezone:
+            zone, source = profile.timezone, "profile"
+        result = import_activities(paths, tz=zone, tz_source=source, strict=strict,
+                                   cache_dir=cache_dir, workers=workers, progress=progress)
+        pain = None
+        if diary is not None:
+            d = read_diary(diary)
+            pain = d.pain
+            notes += [f"{os.fspath(diary)}: {p}" for p in d.problems]
+        return cls(result, pain=pain, profile=profile, units=units, notes=notes)
+
+    @cached_property
+    def activities(self) -> pd.DataFrame:
+        """The ``activities`` table with TRIMP, zone times, sRPE and session load."""
+        acts = session_load(self.import_result.activities, self.import_result.hr_hist,
+                            self.profile)
+        return schema.conform(acts, "activities")
+
+    @property
+    def hr_hist(self) -> pd.DataFrame:
+        """Seconds at each heart rate per activity (rows activity_id, columns bpm)."""
+        return self.import_result.hr_hist
+
+    def samples(self, activity_ids=None) -> pd.DataFrame:
+        """The raw record stream (``samples`` table) of the given activities, or all."""
+        return self.import_result.samples(activity_ids)
+
+    @cached_property
+    def daily_pain(self) -> pd.DataFrame:
+        """One row per logged diary day (days without an entry are absent, not 0)."""
+        return daily_pain(self.pain)
+
+    @cached_property
+    def flares(self) -> pd.DataFrame:
+        """Flare-up episodes (``flares`` table) with the profile's threshold k."""
+        return find_flares(self.daily_pain, k=self.profile.flare_k)
+
+    @cached_property
+    def red_flags(self) -> pd.DataFrame:
+        """Red-flag signs in the diary, emergencies first."""
+        return red_flags(self.pain, self.flares)
+
+    @cached_property
+    def daily(self) -> pd.DataFrame:
+        """Every local day of the span: load, terrain, intensity, pain (``daily`` table)."""
+        return daily_table(self.activities,
+                           pain_daily=self.daily_pain if self.has_diary else None,
+                           flares=self.flares if self.has_diary else None)
+
+    @cached_property
+    def weekly(self) -> pd.DataFrame:
+        """Local Monday-to-Sunday weeks (``weekly`` table)."""
+        return weekly_table(self.daily)

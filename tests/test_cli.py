@@ -1,0 +1,93 @@
+"""The command line: the contract's names, JSON keys, exit codes and messages."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from runback.cli import WEEKLY_KEYS, main
+from tests.builders import DENVER, gpx, track
+
+ACTIVITY_KEYS = ["activity_id", "source", "format", "sport", "sub_sport", "surface",
+                 "start_time_utc", "local_date", "timezone", "distance_km", "moving_time_s",
+                 "elapsed_time_s", "elevation_gain_m", "elevation_loss_m", "avg_hr_bpm", "load"]
+
+
+@pytest.fixture
+def runs(tmp_path):
+    # Saturday and Sunday evening in Denver (UTC next day), Monday morning
+    for name, start in [("sat.gpx", "2024-05-05T01:00:00Z"), ("sun.gpx", "2024-05-06T01:00:00Z"),
+                        ("mon.gpx", "2024-05-06T14:00:00Z")]:
+        (tmp_path / name).write_bytes(gpx(track(start, where=DENVER)))
+    (tmp_path / "bad.gpx").write_bytes(b"<gpx><trk>")
+    return tmp_path
+
+
+def run(*args):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_activities_json_has_the_contract_keys(runs):
+    r = run("activities", str(runs), "--format", "json")
+    assert r.exit_code == 0, r.output
+    rows = json.loads(r.stdout)
+    assert [list(row) for row in rows] == [ACTIVITY_KEYS] * 3
+    assert [row["local_date"] for row in rows] == ["2024-05-04", "2024-05-05", "2024-05-06"]
+    assert rows[0]["start_time_utc"] == "2024-05-05T01:00:00Z"
+    assert rows[0]["timezone"] == "America/Denver"
+    assert "skipped" in r.stderr and "bad.gpx" in r.stderr
+    assert r.stderr.strip().splitlines()[-1] == "imported 3, skipped 1"
+
+
+def test_weekly_puts_sunday_evening_in_the_week_ending_sunday(runs):
+    r = run("weekly", str(runs), "--format", "json")
+    assert r.exit_code == 0, r.output
+    weeks = json.loads(r.stdout)
+    assert [list(w) for w in weeks] == [list(WEEKLY_KEYS)] * 2
+    assert [(w["week_start"], w["runs"]) for w in weeks] == [("2024-04-29", 2),
+                                                              ("2024-05-06", 1)]
+    assert weeks[0]["distance_km"] == pytest.approx(10.8, rel=0.01)
+
+
+def test_csv_and_table_formats(runs):
+    r = run("activities", str(runs), "--format", "csv")
+    assert r.stdout.splitlines()[0] == ",".join(ACTIVITY_KEYS)
+    t = run("weekly", str(runs), "--units", "imperial")
+    assert t.exit_code == 0 and "mi" in t.stdout.splitlines()[0]
+
+
+def test_strict_fails_with_one_line_and_status_1(runs):
+    r = run("activities", str(runs), "--strict")
+    assert r.exit_code == 1
+    assert r.stderr.startswith("Error: ") and "bad.gpx" in r.stderr
+    assert "Traceback" not in r.output
+
+
+def test_usage_errors_exit_2(runs):
+    assert run("activities").exit_code == 2
+    assert run("weekly", str(runs), "--format", "xml").exit_code == 2
+    bad_tz = run("activities", str(runs), "--tz", "Mars/Base")
+    assert bad_tz.exit_code == 1 and "unknown time zone" in bad_tz.stderr
+
+
+def test_every_command_has_help_with_an_example():
+    def walk(cmd, path):
+        yield path, cmd
+        for name, sub in getattr(cmd, "commands", {}).items():
+            yield from walk(sub, [*path, name])
+
+    for path, _cmd in walk(main, []):
+        r = run(*path, "--help")
+        assert r.exit_code == 0
+        assert "Example" in r.stdout, f"runback {' '.join(path)} --help has no example"
+
+
+def test_python_dash_m_entry_point():
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "runback", "--version"], capture_output=True,
+                         text=True, check=True)
+    assert out.stdout.startswith("runback, version")
