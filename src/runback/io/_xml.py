@@ -187,6 +187,7 @@ def _parse(data: bytes, name: str) -> ET.Element:
     parser = ET.XMLPullParser(events=("start", "end"))
     depth = 0
     root = None
+    names: dict[str, str] = {}
     for i in range(0, len(data), _CHUNK):
         parser.feed(data[i:i + _CHUNK])
         for event, el in parser.read_events():
@@ -197,8 +198,9 @@ def _parse(data: bytes, name: str) -> ET.Element:
                                           "refused as unsafe", f"element <{local_name(el.tag)}>")
                 if root is None:
                     root = el
-                if el.tag[:1] == "{":
-                    el.tag = local_name(el.tag)
+                tag = el.tag
+                if tag[:1] == "{":
+                    el.tag = names.get(tag) or names.setdefault(tag, local_name(tag))
                 if el.attrib and any(k[:1] == "{" for k in el.attrib):
                     el.attrib = {local_name(k): v for k, v in el.attrib.items()}
             else:

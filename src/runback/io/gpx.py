@@ -218,8 +218,7 @@ def _clean(points: pd.DataFrame) -> pd.DataFrame:
     become NaN."""
     out = points.copy()
     for col in _NUMERIC:
-        out[col] = pd.to_numeric(out[col].astype("string").str.strip(),
-                                 errors="coerce").astype("float64")
+        out[col] = pd.to_numeric(out[col], errors="coerce").astype("float64")
     for col in ("track", "segment"):
         out[col] = out[col].astype("int64")
     lat, lon = out["latitude_deg"], out["longitude_deg"]

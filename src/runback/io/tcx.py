@@ -192,8 +192,8 @@ def _samples(points: pd.DataFrame, part: int, start, *, running: bool) -> pd.Dat
            "timestamp": points["timestamp"].to_numpy(),
            "elapsed_s": (points["timestamp"] - start).dt.total_seconds().to_numpy()}
     for col in ("latitude_deg", "longitude_deg", *_CHANNELS):
-        out[col] = pd.to_numeric(points[col].astype("string").str.strip(),
-                                 errors="coerce").to_numpy(dtype="float64", copy=True)
+        out[col] = pd.to_numeric(points[col], errors="coerce").to_numpy(dtype="float64",
+                                                                         copy=True)
     lat, lon = out["latitude_deg"], out["longitude_deg"]
     bad = ~((np.abs(lat) <= 90) & (np.abs(lon) <= 180)) | ((lat == 0) & (lon == 0))
     lat[bad] = np.nan
