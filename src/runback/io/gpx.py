@@ -275,6 +275,7 @@ def _sport_label(tracks: list[ET.Element], track_ids) -> str | None:
 
 def _activity_row(part: int, pts: pd.DataFrame, trk: ET.Element, meta: ET.Element,
                   creator: str | None, sport: str, implied: str | None) -> dict:
+    """The ``raw_activities`` row of one part; the offset is the one its first time states."""
     start = pts["timestamp"].min()
     offset = utc_offset_s(pts["time"].iloc[0])
     return {
