@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -91,3 +92,47 @@ def test_python_dash_m_entry_point():
     out = subprocess.run([sys.executable, "-m", "runback", "--version"], capture_output=True,
                          text=True, check=True)
     assert out.stdout.startswith("runback, version")
+
+
+FLARE_KEYS = ["onset", "end", "peak", "duration_d", "baseline"]
+FACTOR_KEYS = ["n_onsets", "onsets", "power", "window_days", "method", "factors",
+               "red_flags", "warnings"]
+
+
+@pytest.fixture
+def diary(tmp_path):
+    # 30 calm days at pain 2, a flare of 6-7 from 2024-05-31 for 3 days, calm again
+    rows = ["date,pain,location,notes"]
+    day = pd.Timestamp("2024-05-01")
+    for i in range(45):
+        pain = 6 if 30 <= i <= 32 else 2
+        rows.append(f"{(day + pd.Timedelta(days=i)).date()},{pain},lower,")
+    rows.append("2024-06-01,7,lower,\"<script>alert(1)</script>\"")
+    path = tmp_path / "pain_diary.csv"
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def test_flares_json(diary):
+    r = run("flares", "--diary", str(diary), "--format", "json")
+    assert r.exit_code == 0, r.output
+    fl = json.loads(r.stdout)
+    assert [list(f) for f in fl] == [FLARE_KEYS]
+    assert fl[0]["onset"] == "2024-05-31" and fl[0]["end"] == "2024-06-02"
+    assert fl[0]["peak"] == 7 and fl[0]["baseline"] == 2
+
+
+def test_factors_json_has_the_contract_keys(runs, diary):
+    r = run("factors", str(runs), "--diary", str(diary), "--format", "json",
+            "--permutations", "20")
+    assert r.exit_code == 0, r.output
+    res = json.loads(r.stdout)
+    assert list(res) == FACTOR_KEYS
+    assert res["power"] == "descriptive only" and res["window_days"] == 3
+    names = [f["factor"] for f in res["factors"]]
+    for name in ["distance", "distance_change", "session_spike", "acute_load", "chronic_load",
+                 "monotony", "intensity", "climb", "descent", "uneven_terrain", "treadmill",
+                 "cold", "sleep", "stress"]:
+        assert name in names
+    assert all(set(f) == {"factor", "odds_ratio", "ci_low", "ci_high", "p_value", "q_value",
+                          "n_onsets", "description"} for f in res["factors"])

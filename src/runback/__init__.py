@@ -22,8 +22,25 @@ from runback.errors import (  # noqa: E402
     SchemaError,
     UnsupportedFormatError,
 )
-from runback.importer import ImportResult, import_activities  # noqa: E402
-from runback.log import TrainingLog  # noqa: E402
+
+# The heavier parts load on first use, so ``runback --help`` starts fast.
+_LAZY = {
+    "TrainingLog": "runback.log",
+    "import_activities": "runback.importer",
+    "ImportResult": "runback.importer",
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'runback' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(__all__)
 
 __all__ = [
     "__version__",

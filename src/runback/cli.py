@@ -287,3 +287,103 @@ def weekly(paths, diary, tz, strict, units, fmt, verbose):
         table["pain max"] = out["pain_max"]
         table["flares"] = out["flare_onsets"]
     _emit(out, fmt, table)
+
+
+def _echo_red_flags(flags: pd.DataFrame) -> None:
+    """Red flags go first, on stderr, in plain words: never hidden behind an analysis."""
+    for _, f in flags.iterrows():
+        click.echo(f"RED FLAG ({f['urgency']}): {f['message']} {f['advice']}", err=True)
+
+
+@main.command()
+@click.option("--diary", type=click.Path(dir_okay=False), required=True,
+              help="Pain diary CSV (date,pain,...).")
+@click.option("--k", "k", type=float, default=2.0, show_default=True,
+              help="Flare threshold: pain at least k points over the 14-day baseline.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]),
+              default="table", show_default=True, help="Output format.")
+def flares(diary, k, fmt):
+    """Flare-up episodes found in the pain diary.
+
+    An onset is a day whose pain is at least k points over the median of the previous 14
+    days (needing 7 logged days); a flare ends after 2 days below that level, and a new one
+    needs 7 flare-free days. Days you mark with flare=yes count too.
+
+    \b
+    Example:
+      runback flares --diary pain_diary.csv
+      runback flares --diary pain_diary.csv --k 3 --format json
+    """
+    from runback.io.diary import read_diary
+    from runback.pain import daily_pain, find_flares, red_flags
+
+    try:
+        d = read_diary(diary)
+        for p in d.problems:
+            click.echo(f"note: {diary}: {p}", err=True)
+        fl = find_flares(daily_pain(d.pain), k=k)
+        _echo_red_flags(red_flags(d.pain, fl))
+    except RunbackError as e:
+        raise click.ClickException(str(e)) from e
+    out = pd.DataFrame({
+        "onset": _iso_date(fl["onset"]),
+        "end": _iso_date(fl["end"]),
+        "peak": fl["peak"],
+        "duration_d": fl["duration_d"],
+        "baseline": fl["baseline"],
+    })
+    _emit(out, fmt)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--diary", type=click.Path(dir_okay=False), required=True,
+              help="Pain diary CSV (date,pain,...).")
+@click.option("--window", "window", type=click.IntRange(1, 28), default=None,
+              help="Hazard window: days before each onset whose exposure counts "
+                   "[default: 3, or the profile's].")
+@click.option("--permutations", type=click.IntRange(0), default=None,
+              help="Circular shifts for the permutation p-value [default: all].")
+@_common
+def factors(paths, diary, window, permutations, tz, strict, units, fmt, verbose):
+    """Which factors come before flare-ups (time-stratified case-crossover).
+
+    Each flare-up onset is compared with days of the same weekday in the same month; odds
+    ratios come with 95 % confidence intervals, a permutation p-value and a
+    Benjamini-Hochberg q over the pre-specified factor family. These are associations in
+    your own data, not causes, and not medical advice.
+
+    \b
+    Example:
+      runback factors watch_exports/ --diary pain_diary.csv
+      runback factors export.zip --diary pain_diary.csv --window 7 --format json
+    """
+    try:
+        log = _load(paths, tz=tz, strict=strict, verbose=verbose, diary=diary, units=units)
+        _echo_red_flags(log.red_flags)
+        result = log.factors(window_days=window, n_permutations=permutations)
+    except RunbackError as e:
+        raise click.ClickException(str(e)) from e
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        return
+    f = result.factors
+    out = f[["factor", "odds_ratio", "ci_low", "ci_high", "p_value", "q_value", "n_onsets",
+             "description"]]
+    if fmt == "csv":
+        _emit(out, "csv")
+        return
+    click.echo(f"{result.n_onsets} flare-up onsets ({result.power}); "
+               f"window: {result.window_days} days before each onset")
+    table = pd.DataFrame({
+        "factor": f["factor"],
+        "odds ratio": f["odds_ratio"].round(2),
+        "95% CI": [f"{lo:.2f}-{hi:.2f}" if pd.notna(lo) and pd.notna(hi) else "-"
+                   for lo, hi in zip(f["ci_low"], f["ci_high"], strict=True)],
+        "p": f["p_value"].round(3),
+        "q": f["q_value"].round(3),
+    })
+    _emit(out, "table", table)
+    for w in result.warnings:
+        click.echo(f"warning: {w}", err=True)
+    click.echo("\nAssociations in your own data, not causes; not medical advice.")

@@ -22,6 +22,7 @@ from runback.importer import ImportResult, import_activities
 from runback.io.diary import read_diary
 from runback.metrics.intensity import session_load
 from runback.metrics.load import daily_table, weekly_table
+from runback.factors import FactorResult, case_crossover, sensitivity_grid
 from runback.pain import daily_pain, find_flares, red_flags
 from runback.profile import AthleteProfile, find_profile, load_profile, with_estimates
 
@@ -132,3 +133,24 @@ class TrainingLog:
     def weekly(self) -> pd.DataFrame:
         """Local Monday-to-Sunday weeks (``weekly`` table)."""
         return weekly_table(self.daily)
+
+    def factors(self, *, window_days: int | None = None, n_permutations: int | None = None,
+                seed: int = 0, factors=None) -> FactorResult:
+        """Which factors come before flare-ups: the time-stratified case-crossover analysis.
+
+        ``window_days`` defaults to the profile's hazard window (3 days). The diary's red
+        flags are attached to the result, to be shown before anything else.
+        """
+        window = window_days or self.profile.hazard_window_days
+        result = case_crossover(self.daily, window_days=window, n_permutations=n_permutations,
+                                seed=seed, factors=factors)
+        result.red_flags = list(self.red_flags["message"]) if len(self.red_flags) else []
+        if not self.has_diary:
+            result.warnings.insert(0, "no pain diary given: no flare-ups to analyse")
+        return result
+
+    def sensitivity(self, *, n_permutations: int | None = 200, seed: int = 0) -> pd.DataFrame:
+        """Factor estimates over flare thresholds k (1.5, 2, 3) and windows (1, 3, 7 days)."""
+        return sensitivity_grid(self.daily, self.daily_pain, n_permutations=n_permutations,
+                                seed=seed)
+

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.signal import lfilter
 
 from runback import schema
 from runback.pain import flare_days
@@ -468,6 +467,8 @@ def weekly_table(daily: pd.DataFrame) -> pd.DataFrame:
 
 def _recursive(load: pd.Series, a: float) -> pd.Series:
     """X_t = X_{t-1} + a (L_t - X_{t-1}) with X_{-1} = 0."""
+    from scipy.signal import lfilter  # imported here: scipy.signal is slow to import
+
     values = np.asarray(load, dtype=float)
     return pd.Series(lfilter([a], [1.0, a - 1.0], values), index=getattr(load, "index", None))
 
