@@ -1,0 +1,111 @@
+"""How fast FIT files decode: a plain fitparse loop, a fitdecode loop and ``decode_fast``.
+
+Run by hand (it is not a test)::
+
+    python benchmarks/fit_decode.py [FOLDER] [--only fast] [--repeat 3]
+
+FOLDER defaults to the 691-file history of the real-data set
+(``$RUNBACK_REALDATA`` or ``../shared/realdata`` beside the repository, then
+``shaonianche__running-data-sync/FIT_OUT``). Files are read into memory first, so only
+decoding is timed. Each decoder counts the ``record`` messages it yields; a decoder that
+stops on a broken file counts what it yielded before the break. The best of ``--repeat``
+runs is reported for each decoder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+HISTORY = Path("shaonianche__running-data-sync") / "FIT_OUT"
+
+
+def default_folder() -> Path:
+    """The real-data history folder, or exit with a message naming where it was looked for."""
+    root = Path(os.environ.get("RUNBACK_REALDATA") or REPO.parent / "shared" / "realdata")
+    folder = root / HISTORY
+    if not folder.is_dir():
+        sys.exit(f"no FIT history at {folder}; pass a folder or set RUNBACK_REALDATA")
+    return folder
+
+
+def fitparse_loop(datas: list[bytes]) -> int:
+    """Records through fitparse, one value dict per record, as a plain importer does."""
+    import fitparse
+
+    records = 0
+    for data in datas:
+        try:
+            for message in fitparse.FitFile(data, check_crc=False).get_messages():
+                if message.name == "record":
+                    message.get_values()
+                    records += 1
+        except Exception:  # noqa: BLE001 - a broken file counts what came before the break
+            continue
+    return records
+
+
+def fitdecode_loop(datas: list[bytes]) -> int:
+    """Records through fitdecode, one value dict per record."""
+    import fitdecode
+
+    records = 0
+    for data in datas:
+        try:
+            with fitdecode.FitReader(io.BytesIO(data),
+                                     check_crc=fitdecode.CrcCheck.DISABLED) as reader:
+                for frame in reader:
+                    if frame.frame_type == fitdecode.FIT_FRAME_DATA and frame.name == "record":
+                        {f.name: f.value for f in frame.fields}
+                        records += 1
+        except Exception:  # noqa: BLE001 - a broken file counts what came before the break
+            continue
+    return records
+
+
+def fast_loop(datas: list[bytes]) -> int:
+    """Records through :func:`runback.io.fit_fast.decode_fast` (frames ready to use)."""
+    from runback.io.fit_fast import decode_fast
+
+    return sum(len(decode_fast(data, "file.fit").get("record")) for data in datas)
+
+
+DECODERS = {"fitparse": fitparse_loop, "fitdecode": fitdecode_loop, "fast": fast_loop}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", nargs="?", type=Path, help="folder of .fit files")
+    parser.add_argument("--only", choices=sorted(DECODERS), action="append",
+                        help="run only this decoder (repeatable)")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per decoder (best kept)")
+    args = parser.parse_args(argv)
+    folder = args.folder or default_folder()
+    paths = sorted(p for p in folder.rglob("*") if p.suffix.lower() == ".fit")
+    datas = [p.read_bytes() for p in paths]
+    print(f"{len(paths)} FIT files, {sum(map(len, datas)) / 1e6:.1f} MB in {folder}")
+    DECODERS["fast"](datas[:1])  # imports and one-time tables outside the timing
+    results = {}
+    for name in args.only or list(DECODERS):
+        best = float("inf")
+        for _ in range(max(args.repeat, 1)):
+            start = time.perf_counter()
+            records = DECODERS[name](datas)
+            best = min(best, time.perf_counter() - start)
+        results[name] = (records, best)
+        print(f"{name:>10}: {records:>9,} records  {best:8.2f} s  "
+              f"{records / best:>12,.0f} records/s", flush=True)
+    if "fast" in results:
+        fast = results["fast"][1]
+        for name, (_, seconds) in results.items():
+            if name != "fast":
+                print(f"decode_fast is {seconds / fast:5.1f}x faster than {name}")
+
+
+if __name__ == "__main__":
+    main()
