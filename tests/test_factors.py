@@ -406,6 +406,20 @@ def test_sensitivity_grid_covers_every_k_and_window():
     assert onsets[1.5] >= onsets[2.0] >= onsets[3.0] and onsets[3.0] < onsets[1.5]
 
 
+def test_sensitivity_grid_uses_runback_pain_by_default():
+    pain = pytest.importorskip("runback.pain")
+    d = simulate_season(6)
+    entries = d.loc[d["pain"].notna(), ["date", "pain"]].assign(entry=0)
+    per_day = pain.daily_pain(entries)
+    grid = fx.sensitivity_grid(d, per_day, ks=(1.5, 3.0), windows=(3,), factors=["climb"],
+                               n_permutations=20)
+    want = {k: fx.case_crossover(fx.mark_flares(d, pain.find_flares(per_day, k=k)),
+                                 factors=["climb"], n_permutations=20)
+            .factors["n_onsets"].iloc[0] for k in (1.5, 3.0)}
+    assert dict(zip(grid["k"], grid["n_onsets"], strict=True)) == want
+    assert want[3.0] < want[1.5]
+
+
 # ----------------------------------------------------------------------------------------
 # Simulation: power and false discoveries
 # ----------------------------------------------------------------------------------------
