@@ -350,6 +350,21 @@ def test_a_field_whose_size_misfits_its_base_type_is_missing_and_reading_goes_on
     assert rec["distance"].tolist() == [25.0, 26.0]
 
 
+def test_odd_base_types_give_missing_values_not_warnings():
+    nan32 = struct.unpack("<f", b"\xff\xff\xbf\x7f")[0]      # a NaN that is not 0xFFFFFFFF
+    raw = fit_file(
+        definition(0, RECORD, [(253, 4, 0x88), (6, 4, 0x88), (3, 1, 0x14)]),  # float32; 0x14 unknown
+        data(0, "ffB", nan32, 1e30, 7),
+        data(0, "ffB", 1e9, 2500.0, 0xFF),                    # 1e9 is exact in float32
+    )
+    rec = decode_fast(raw, "x.fit").get("record")
+    assert rec["timestamp"].isna().tolist() == [True, False]
+    assert rec["timestamp"].iloc[1] == T0_UTC - pd.Timedelta(seconds=30)
+    assert rec["speed"].tolist()[1] == 2.5 and rec["enhanced_speed"].tolist()[1] == 2.5
+    assert np.isnan(rec["enhanced_speed"].iloc[0])            # 1e30 is no 16-bit value
+    assert rec["heart_rate"].isna().all()                     # unknown base type: bytes
+
+
 def test_compressed_speed_distance_gives_speed_and_accumulated_distance():
     def csd(speed, distance):
         return (speed | distance << 12).to_bytes(3, "little")
@@ -420,6 +435,30 @@ def test_crc_matches_the_fit_sdk_table_algorithm(blob, start):
     start = min(start, len(blob))
     assert fit_crc16(blob, start) == Crc.calculate(blob[start:])
     assert fit_crc16(blob + struct.pack("<H", Crc.calculate(blob))) == 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 400), st.integers(0, 255)), max_size=8),
+       st.integers(0, 400))
+def test_damaged_files_never_raise(flips, cut):
+    """Any byte changed and any cut: a result with an error or with data, never an exception."""
+    raw = bytearray(fit_file(
+        definition(0, FILE_ID, [(0, 1, 0x00), (1, 2, 0x84), (2, 2, 0x84), (8, 8, 0x07)]),
+        data(0, "BHH8s", 4, 1, 1124, b"FR110\0\0\0"),
+        definition(1, RECORD, [TS, LAT, LON, ALT, HR, DIST, SPEED, (8, 3, 0x0D)],
+                   dev=[(0, 2, 0)]),
+        *(data(1, "IiiHBIH3sH", T0 + i, i, -i, 3000, 100, i, 100, b"\1\2\3", 0)
+          for i in range(6)),
+        definition(0, RECORD, [HR]),
+        *(compressed(0, i, "B", 90 + i) for i in range(4)),
+    ))
+    for at, value in flips:
+        if at < len(raw):
+            raw[at] = value
+    got = decode_fast(bytes(raw[:len(raw) - cut]), "x.fit")
+    assert got.error is None or got.error_offset is not None
+    assert set(got.frames) == set(USED_FIELDS)
+    assert len(got.get("record")) <= len(raw)
 
 
 def test_the_decoder_fills_the_contract_types():

@@ -488,7 +488,8 @@ def _make_plan(d: _Definition, spec: _Message) -> _Plan:
     for num, offset, size, base in d.fields:
         if num not in spec.fields or num in fields:
             continue
-        kind, base_size, _ = _BASE_TYPES.get(base, _BASE_TYPES[_BYTE])
+        base = base if base in _BASE_TYPES else _BYTE      # as the FIT SDK reads them
+        kind, base_size, _ = _BASE_TYPES[base]
         if size == 0 or size % base_size:
             continue          # misfit size (COROS): the field is missing, the rest is read
         if kind == "S":
@@ -506,7 +507,7 @@ def _make_plan(d: _Definition, spec: _Message) -> _Plan:
         num for num, (_, base) in fields.items()
         if spec.fields[num].kind == "num" and spec.fields[num].name in spec.kinds
         and base not in (_STRING, _BYTE))
-    invalid = [_BASE_TYPES.get(fields[num][1])[2] for num in numbers]
+    invalid = [_BASE_TYPES[fields[num][1]][2] for num in numbers]
     return _Plan(
         np.dtype({"names": names, "formats": formats, "offsets": offsets,
                   "itemsize": d.size}),
@@ -573,9 +574,18 @@ def _times(values: np.ndarray, valid: np.ndarray) -> np.ndarray:
     Missing (NaT) when invalid or below 0x10000000, where FIT counts seconds from device
     power-up instead of giving a date.
     """
-    seconds = values.astype(np.int64)
-    valid = valid & (seconds >= _MIN_DATE_TIME)
+    seconds, valid = _ints(values, valid)
+    valid &= (seconds >= _MIN_DATE_TIME) & (seconds <= 0xFFFFFFFF)
     return np.where(valid, (seconds + FIT_EPOCH_S) * _NS, _NAT)
+
+
+def _ints(values: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Raw values as int64; a float (a writer's odd base type) that is NaN or out of range
+    counts as invalid instead of being cast."""
+    if values.dtype.kind == "f":
+        valid = valid & (np.abs(values) < 2.0**62)
+        values = np.where(valid, values, 0)
+    return values.astype(np.int64), valid
 
 
 def _missing(kind: str, n: int) -> np.ndarray:
@@ -663,7 +673,7 @@ def _decode_layout(arr: np.ndarray, plan: _Plan, spec: _Message, positions: np.n
         if not f.components:
             continue
         width = values.shape[1] if base == _BYTE else 8
-        ints = _as_int(values) if base == _BYTE else values.astype(np.int64)
+        ints, valid = (_as_int(values), valid) if base == _BYTE else _ints(values, valid)
         for comp in f.components:
             if comp.name in own or comp.bit_offset >= 8 * width:
                 continue      # a field the message carries wins over a component
