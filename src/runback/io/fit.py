@@ -37,6 +37,7 @@ field scales and semicircles.
 from __future__ import annotations
 
 import io
+import struct
 from collections.abc import Callable
 
 import numpy as np
@@ -206,6 +207,8 @@ def _repair_definition(ff: _SalvagingFitFile, fh: io.BytesIO, data: bytes, pos: 
     if header & 0x80 or not header & 0x40 or pos + 6 > len(data):
         return None
     end = pos + 6 + 3 * data[pos + 5]
+    if end > len(data):
+        return None
     patched = _byte_fallback(data[pos:end])
     if patched == data[pos:end]:
         return None
@@ -216,6 +219,10 @@ def _repair_definition(ff: _SalvagingFitFile, fh: io.BytesIO, data: bytes, pos: 
     message = ff._parse_message()
     ff._crc.value = Crc.calculate(data[pos:fh.tell()], crc_before)
     return message
+
+
+#: What fitparse raises, besides its own errors, on bytes that make no sense as FIT data.
+_DECODE_ERRORS = (FitParseError, TypeError, ValueError, KeyError, IndexError, struct.error)
 
 
 def decode_fitparse(data: bytes, name: str) -> FitMessages:
@@ -259,10 +266,16 @@ def decode_fitparse(data: bytes, name: str) -> FitMessages:
             error, offset = "bad header of a chained FIT part", pos
             break
         except FitParseError as e:
-            message = _repair_definition(ff, fh, data, pos, crc_before)
+            try:
+                message = _repair_definition(ff, fh, data, pos, crc_before)
+            except _DECODE_ERRORS:
+                message = None
             if message is None:
                 error, offset = f"FIT data cannot be decoded ({e})", pos
                 break
+        except _DECODE_ERRORS as e:
+            error, offset = f"FIT data cannot be decoded ({type(e).__name__}: {e})", pos
+            break
         if message is None or message.type != "data":
             continue
         mesg = message.def_mesg.mesg_type
@@ -304,6 +317,8 @@ def _convert(values: tuple, kind: str) -> pd.Series | np.ndarray:
     try:
         numbers = np.array(values, dtype="float64")
     except (TypeError, ValueError):
+        numbers = None
+    if numbers is None or numbers.ndim != 1:
         numbers = pd.to_numeric(pd.Series([_first_item(v) for v in values], dtype=object),
                                 errors="coerce").to_numpy("float64")
     if kind == "number":
