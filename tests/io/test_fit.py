@@ -298,6 +298,7 @@ def _fit_files(root: Path, under: str = "") -> list[Path]:
 
 
 @pytest.mark.realdata
+@pytest.mark.slow
 def test_every_real_file_reads_or_raises_read_error(realdata):
     offenders = []
     for path in _fit_files(realdata):
