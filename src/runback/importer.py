@@ -44,7 +44,6 @@ _SUMMARY_FALLBACKS = {
     # activities column <- device / log column, used when the record stream gives nothing
     "elapsed_time_s": "device_elapsed_s",
     "moving_time_s": "device_moving_s",
-    "distance_m": "device_distance_m",
     "elevation_gain_m": "device_ascent_m",
     "elevation_loss_m": "device_descent_m",
     "avg_hr_bpm": "device_avg_hr_bpm",
@@ -431,6 +430,11 @@ def _join_logs(acts: pd.DataFrame) -> pd.DataFrame:
 def _fill_from_device(acts: pd.DataFrame) -> pd.DataFrame:
     """Where the record stream gives nothing, use the device's or the log's totals."""
     acts = acts.copy()
+    # the device's own session total is the runner's number (it includes end-of-activity
+    # corrections the record stream may lack); the stream's distance is kept beside it
+    acts["stream_distance_m"] = acts["distance_m"]
+    device = acts["device_distance_m"]
+    acts["distance_m"] = device.where(device > 0, acts["distance_m"])
     for col, dev in _SUMMARY_FALLBACKS.items():
         acts[col] = acts[col].fillna(acts[dev])
     acts["moving_time_s"] = acts["moving_time_s"].fillna(acts["device_timer_s"])

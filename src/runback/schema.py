@@ -159,7 +159,9 @@ TABLES: dict[str, tuple[Column, ...]] = {
         ("local_date", DAY, "", "the runner's local calendar day of the start"),
         ("elapsed_time_s", F, "s", "end minus start"),
         ("moving_time_s", F, "s", "time moving faster than 0.5 m/s"),
-        ("distance_m", F, "m", "distance (record stream, else GPS track, else device/log)"),
+        ("distance_m", F, "m", "distance: the device's session total when the file has "
+                               "one, else the record stream, else the GPS track, else the log"),
+        ("stream_distance_m", F, "m", "distance measured from the record stream or GPS track"),
         ("elevation_gain_m", F, "m", "ascent with 3 m hysteresis"),
         ("elevation_loss_m", F, "m", "descent with 3 m hysteresis"),
         ("avg_hr_bpm", F, "1/min", "time-weighted average heart rate"),

@@ -1,0 +1,169 @@
+"""Import speed on a real multi-year FIT history, against plain decoder loops in the same run.
+
+Prints, for the history (default: ../shared/realdata/shaonianche__running-data-sync/FIT_OUT):
+
+- records and files;
+- the plain fitparse loop (every message of every file) and the fitdecode loop, when
+  fitdecode is installed (``pip install -e .[bench]``);
+- cold import, end to end: ``runback activities FOLDER --format json`` in a new process with
+  an empty cache (process start included), and its ratio to the fitparse loop;
+- warm re-run: ``runback weekly FOLDER`` on the unchanged files, whole process, and its
+  share of the cold time; the outputs of cold and warm runs are compared;
+- peak memory (max RSS) of the cold import;
+- scaling: cold import of 1x, 2x and 4x copies of the history (each copy's files differ by
+  their file_id serial number, so every copy is parsed; the copies are then merged as the
+  same runs, so the activity count stays the same).
+
+Usage::
+
+    python benchmarks/import_speed.py [FOLDER] [--skip-baselines] [--no-scaling]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DEFAULT = HERE.parent.parent / "shared" / "realdata" / "shaonianche__running-data-sync" / "FIT_OUT"
+
+
+def fitparse_loop(files):
+    import fitparse
+
+    n = 0
+    for f in files:
+        try:
+            for m in fitparse.FitFile(str(f), check_crc=False).get_messages():
+                n += m.name == "record"
+        except Exception:  # noqa: BLE001 - a baseline counts what it can read
+            pass
+    return n
+
+
+def fitdecode_loop(files):
+    import fitdecode
+
+    n = 0
+    for f in files:
+        try:
+            with fitdecode.FitReader(str(f), check_crc=fitdecode.CrcCheck.DISABLED) as fr:
+                for frame in fr:
+                    n += frame.frame_type == fitdecode.FIT_FRAME_DATA and frame.name == "record"
+        except Exception:  # noqa: BLE001
+            pass
+    return n
+
+
+def run_cli(args, cache):
+    env = dict(os.environ, RUNBACK_CACHE_DIR=str(cache))
+    t = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "runback", *args], env=env,
+                          capture_output=True, text=True)
+    elapsed = time.perf_counter() - t
+    if proc.returncode != 0:
+        raise SystemExit(f"runback {' '.join(args)} failed:\n{proc.stderr}")
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return elapsed, proc.stdout, usage.ru_maxrss / 1024
+
+
+def with_serial(data: bytes, serial: int) -> bytes:
+    """The FIT file with its file_id serial number replaced and its CRC made right again."""
+    from runback.io.fit_encode import fit_crc
+
+    header = data[0]
+    body = bytearray(data[:-2])
+    # first definition message: find file_id (global 0) field 3 (serial_number, uint32z)
+    pos = header
+    if body[pos] & 0x40:
+        arch = body[pos + 2]
+        n_fields = body[pos + 5]
+        offset = 0
+        for i in range(n_fields):
+            num, size = body[pos + 6 + 3 * i], body[pos + 7 + 3 * i]
+            if num == 3 and size == 4:
+                data_pos = pos + 6 + 3 * n_fields + 1 + offset
+                fmt = ">I" if arch else "<I"
+                body[data_pos:data_pos + 4] = struct.pack(fmt, serial)
+                break
+            offset += size
+    return bytes(body) + struct.pack("<H", fit_crc(bytes(body)))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("folder", nargs="?", default=str(DEFAULT))
+    ap.add_argument("--skip-baselines", action="store_true")
+    ap.add_argument("--no-scaling", action="store_true")
+    args = ap.parse_args()
+    folder = Path(args.folder)
+    files = sorted(folder.glob("*.fit"))
+    if not files:
+        raise SystemExit(f"no .fit files in {folder}")
+    print(f"history: {folder} ({len(files)} files)")
+
+    results = {}
+    if not args.skip_baselines:
+        t = time.perf_counter()
+        n = fitparse_loop(files)
+        results["fitparse_s"] = time.perf_counter() - t
+        print(f"fitparse loop:  {results['fitparse_s']:7.2f} s  {n} records "
+              f"({n / results['fitparse_s']:,.0f} records/s)")
+        try:
+            t = time.perf_counter()
+            n2 = fitdecode_loop(files)
+            results["fitdecode_s"] = time.perf_counter() - t
+            print(f"fitdecode loop: {results['fitdecode_s']:7.2f} s  {n2} records")
+        except ImportError:
+            print("fitdecode loop: (fitdecode not installed)")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        cache = Path(tmp) / "cache"
+        cold, cold_out, rss = run_cli(["activities", str(folder), "--format", "json"], cache)
+        print(f"cold import:    {cold:7.2f} s  (runback activities, new process, empty cache)")
+        print(f"peak memory:    {rss:7.0f} MiB (max RSS of a child process)")
+        if "fitparse_s" in results:
+            print(f"  ratio fitparse loop / cold import: {results['fitparse_s'] / cold:5.1f}x")
+        if "fitdecode_s" in results:
+            print(f"  ratio fitdecode loop / cold import: {results['fitdecode_s'] / cold:5.1f}x")
+        warm_cold, weekly_cold, _ = run_cli(["weekly", str(folder), "--format", "json"],
+                                            Path(tmp) / "cache2")
+        warm, weekly_warm, _ = run_cli(["weekly", str(folder), "--format", "json"],
+                                       Path(tmp) / "cache2")
+        same = json.loads(weekly_cold) == json.loads(weekly_warm)
+        _, again, _ = run_cli(["activities", str(folder), "--format", "json"], cache)
+        same = same and json.loads(again) == json.loads(cold_out)
+        print(f"warm re-run:    {warm:7.2f} s  (runback weekly, unchanged files; "
+              f"{warm / warm_cold:.0%} of its cold run; identical output: {same})")
+
+        if not args.no_scaling:
+            print("scaling (cold import of n copies of the history):")
+            base = None
+            for copies in (1, 2, 4):
+                work = Path(tmp) / f"x{copies}"
+                for c in range(copies):
+                    d = work / f"copy{c}"
+                    d.mkdir(parents=True)
+                    for f in files:
+                        data = f.read_bytes()
+                        (d / f.name).write_bytes(data if c == 0 else with_serial(data, 7000 + c))
+                secs, out, _ = run_cli(["activities", str(work), "--format", "json"],
+                                       Path(tmp) / f"cache-x{copies}")
+                n_acts = len(json.loads(out))
+                base = base or secs
+                print(f"  {copies}x: {secs:7.2f} s  {n_acts} activities  "
+                      f"({secs / base:.2f} of 1x per {copies}x)")
+                shutil.rmtree(work)
+
+
+if __name__ == "__main__":
+    main()
