@@ -135,6 +135,26 @@ def test_auto_pause_gap_is_not_moving():
     assert np.isnan(out["distance_m"])
 
 
+def test_distance_updated_every_few_seconds():
+    # the device writes a new distance every 3 s and repeats it in between (real FIT files
+    # do); 3 m/s for 600 s, then standing 120 s, then 300 s more
+    t = np.arange(1021, dtype=float)
+    true = np.where(t <= 600, 3 * t, np.where(t <= 720, 1800.0, 1800 + 3 * (t - 720)))
+    d = true[(t // 3 * 3).astype(int)]
+    out = summarize_samples(stream(t=t, dist=d, gps=False)).loc["a"]
+    # the stop reads 0 m/s; the rest reads about 3 m/s (a repeat is not a standstill)
+    assert out["moving_time_s"] == pytest.approx(900.0, abs=3)
+    assert out["distance_m"] == pytest.approx(true[1020 // 3 * 3])
+
+
+def test_no_motion_data_gives_no_moving_time():
+    t = np.arange(0, 1800, 6.0)  # heart rate only, every 6 s
+    s = stream(t=t, dist=np.full(len(t), np.nan), gps=False, hr=np.full(len(t), 140.0))
+    out = summarize_samples(s).loc["a"]
+    assert np.isnan(out["moving_time_s"]) and np.isnan(out["distance_m"])
+    assert out["elapsed_time_s"] == 1794.0
+
+
 def test_gps_dropout_is_still_moving():
     # GPS only (no record distance): 900 s at 3 m/s north, no fix from t = 300 to 359
     t = np.arange(901, dtype=float)

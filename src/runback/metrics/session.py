@@ -25,21 +25,26 @@ Rules, with their defaults (each a parameter):
   motorway) makes, and leaves cycling and running alike. Up to ``_SPIKE_PASSES`` passes
   peel off neighbouring spikes.
 * Moving. An interval is moving when its speed exceeds ``min_speed_m_s`` (0.5 m/s). Its
-  speed is, in order of preference: the record distance covered between the valid
-  distance values around it divided by their time step; the recorded speed at its end
-  (only for intervals up to ``pause_s``); the GPS distance between the fixes around it
-  divided by their time step. An interval longer than ``pause_s`` (30 s) is judged only by
-  the distance it covers (record or GPS), so a pause with the device still recording or an
-  auto-pause gap is not moving unless the runner really covered ground during it.
+  speed is, in order of preference: the record distance covered between the distance
+  values around it divided by their time step; the recorded speed at its end (only for
+  intervals up to ``pause_s``); the GPS distance between the fixes around it divided by
+  their time step. An interval longer than ``pause_s`` (30 s) is judged only by the
+  distance it covers (record or GPS), so a pause with the device still recording or an
+  auto-pause gap is not moving unless the runner really covered ground during it. A
+  distance or fix that repeats the one before is not a new value (many devices update
+  distance every 2-3 s and repeat it in between), unless the repetition lasts longer than
+  ``pause_s``: then it is a stop, and its last row counts as a new value, so the stop
+  reads as 0 m/s and the running after it at its own speed. An activity with neither
+  distance, GPS nor recorded speed has no moving time (NaN).
 * Heart rate. Each sample holds for the gap to the next sample, capped at ``pause_s``
   (the same weights :func:`runback.metrics.intensity.hr_histogram` uses). Values outside
   (0, 250] bpm are missing.
 * Elevation. An altitude more than ``ALT_SPIKE_M`` (25 m) away from the median of the
   ``ALT_WINDOW`` (15) samples around it is a spike and is dropped (a barometer that
   reads 87 m high for three samples at the start of a run is a real case). Gain and loss
-  use a 3 m hysteresis: a climb counts once the altitude is more
-  than 3 m above the last reference point, which then moves there (GoldenCheetah's
-  ElevationGain); raw sample-to-sample sums overstate gain several-fold on noisy tracks.
+  use a 3 m hysteresis: a climb counts once the altitude is more than 3 m above the last
+  reference point, which then moves there (GoldenCheetah's ElevationGain); raw
+  sample-to-sample sums overstate gain several-fold on noisy tracks.
 """
 
 from __future__ import annotations
@@ -195,7 +200,8 @@ class Track(Timeline):
         Cumulative horizontal distance along the activity (record distance when the
         activity uses it, else the GPS track). [m]
     x_known : ndarray of bool
-        Rows where ``x_m`` rests on a measured value (not carried over a gap).
+        Rows where ``x_m`` rests on a new measured value (not carried over a gap or
+        repeated from the row before).
     speed_m_s : ndarray
         Speed of the interval ending at each row (see the module rules). [m/s]
     moving : ndarray of bool
@@ -293,8 +299,12 @@ def prepare_track(samples: pd.DataFrame, *, pause_s: float = PAUSE_S,
                                     n_groups, max_speed_m_s)
     fix = ~np.isnan(lat)
     fprev = _prev_valid(fix, gid)
+    same_fix = (fprev >= 0) & (lat == lat[np.maximum(fprev, 0)]) \
+        & (lon == lon[np.maximum(fprev, 0)])
+    fix_new = _new_values(fix, same_fix, t, gid, pause_s)
+    fprev = _prev_valid(fix_new, gid)
     gps_step = np.full(n, np.nan)
-    has_prev_fix = fix & (fprev >= 0)
+    has_prev_fix = fix_new & (fprev >= 0)
     pi = fprev[has_prev_fix]
     gps_step[has_prev_fix] = haversine_m(lat[pi], lon[pi], lat[has_prev_fix], lon[has_prev_fix])
     gps_seg_speed = np.full(n, np.nan)
@@ -304,11 +314,14 @@ def prepare_track(samples: pd.DataFrame, *, pause_s: float = PAUSE_S,
     gps_total = np.bincount(gid, weights=np.nan_to_num(gps_step), minlength=n_groups)
     n_fixes = np.bincount(gid, weights=fix, minlength=n_groups).astype("int64")
 
-    # record distance: accepted non-negative, plausible increments between valid values
+    # record distance: accepted non-negative, plausible increments between new values
     d = col("distance_m")
     dvalid = np.isfinite(d) & (d >= 0)
     dprev = _prev_valid(dvalid, gid)
-    has_prev_d = dvalid & (dprev >= 0)
+    d_new = _new_values(dvalid, (dprev >= 0) & (d == d[np.maximum(dprev, 0)]), t, gid,
+                        pause_s)
+    dprev = _prev_valid(d_new, gid)
+    has_prev_d = d_new & (dprev >= 0)
     rec_step = np.full(n, np.nan)
     rec_seg_speed = np.full(n, np.nan)
     di = dprev[has_prev_d]
@@ -326,7 +339,7 @@ def prepare_track(samples: pd.DataFrame, *, pause_s: float = PAUSE_S,
 
     rec_rows = use_rec[gid]
     step = np.where(rec_rows, rec_step, np.where(use_gps[gid], gps_step, np.nan))
-    x_known = np.where(rec_rows, dvalid, fix) & (use_rec | use_gps)[gid]
+    x_known = np.where(rec_rows, d_new, fix_new) & (use_rec | use_gps)[gid]
     x = _group_cumsum(np.nan_to_num(step), gid, n_groups)
 
     # speed of each interval: record distance, else recorded speed, else GPS
@@ -469,9 +482,11 @@ def _basic_summary(track: Track, max_gap_s: float) -> pd.DataFrame:
     start_lon = np.where(has_first, track.lon_deg[np.maximum(first_fix, 0)], np.nan)
 
     timed = np.bincount(g, minlength=n_groups) > 0
+    speeds = np.bincount(g, weights=~np.isnan(track.channel("speed_m_s")), minlength=n_groups)
+    motion = timed & (np.isfinite(track.distance_m) | (speeds > 0))
     out = pd.DataFrame({
         "elapsed_time_s": np.where(timed, elapsed, np.nan),
-        "moving_time_s": np.where(timed, moving, np.nan),
+        "moving_time_s": np.where(motion, moving, np.nan),
         "distance_m": track.distance_m,
         "elevation_gain_m": track.gain_m,
         "elevation_loss_m": track.loss_m,
@@ -517,6 +532,25 @@ def _next_valid(valid: np.ndarray, gid: np.ndarray) -> np.ndarray:
     out = np.where(nxt < n, nxt, -1)
     bad = (out >= 0) & (gid[np.maximum(out, 0)] != gid)
     out[bad] = -1
+    return out
+
+
+def _new_values(valid: np.ndarray, repeat: np.ndarray, t: np.ndarray, gid: np.ndarray,
+                pause_s: float) -> np.ndarray:
+    """Rows holding a new value: a change, or the last row of a repeat longer than pause_s."""
+    n = len(valid)
+    change = valid & ~repeat
+    if n == 0:
+        return change
+    start = np.maximum.accumulate(np.where(change, np.arange(n), -1))
+    prev = _prev_valid(valid, gid)
+    last = np.full(int(gid.max()) + 1, -1)
+    idx = np.flatnonzero(valid)
+    last[gid[idx]] = idx
+    ends = np.concatenate([prev[change & (prev >= 0)], last[last >= 0]])
+    ends = ends[start[ends] >= 0]
+    out = change.copy()
+    out[ends[t[ends] - t[start[ends]] > pause_s]] = True
     return out
 
 
