@@ -162,3 +162,27 @@ def test_session_load_indexed_by_activity_id():
     out = session_load(acts, hist, MEN)
     assert out.loc["x", "load_method"] == "trimp"
     assert out.loc["x", "load"] == pytest.approx(10 * 0.32 * np.exp(0.96))
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("name", ["2013-02-06-12-11-14.fit",
+                                  "Edge810-Vector-2013-08-16-15-35-10.fit"])
+def test_real_files_heart_rate(realdata, name):
+    fit = pytest.importorskip("runback.io.fit", reason="FIT reader not available")
+    from runback.metrics.session import summarize_samples
+
+    path = realdata / "dtcooper__python-fitparse/tests/files" / name
+    if not path.is_file():
+        pytest.skip(f"{name} not in the real-data folder")
+    parsed = fit.read_fit(path)
+    s = parsed.samples.rename(columns={"part": "activity_id"})
+    s["activity_id"] = s["activity_id"].astype("string")
+    hist = hr_histogram(s).iloc[0]
+    summary = summarize_samples(s).iloc[0]
+    device = parsed.activities.iloc[0]
+    # the device's session average and maximum, from its own record stream
+    assert summary["avg_hr_bpm"] == pytest.approx(device["device_avg_hr_bpm"], abs=1.5)
+    assert summary["max_hr_bpm"] == device["device_max_hr_bpm"]
+    # the histogram holds the same time-weighted heart rate, within the elapsed time
+    assert (hist * hist.index).sum() / hist.sum() == pytest.approx(summary["avg_hr_bpm"])
+    assert 0 < hist.sum() <= summary["elapsed_time_s"]

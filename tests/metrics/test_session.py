@@ -276,7 +276,8 @@ def test_haversine():
     assert np.isnan(d[1])
 
 
-def test_real_fit_files(realdata):
+@pytest.mark.realdata
+def test_real_fit_file(realdata):
     fit = pytest.importorskip("runback.io.fit", reason="FIT reader not available yet")
     path = realdata / "dtcooper__python-fitparse/tests/files/activity-small-fenix2-run.fit"
     if not path.is_file():
