@@ -159,11 +159,11 @@ def edwards_trimp(hist: pd.DataFrame, profile: AthleteProfile) -> pd.Series:
     ----------
     Edwards, S. (1993). The Heart Rate Monitor Book. Sacramento: Fleet Feet Press.
     """
-    weight = np.zeros(hist.shape[1])
-    for name, (_, _, w) in ZONES.items():
-        weight = np.where(_zone_mask(_bpm(hist), profile, name), w, weight)
     if profile.hr_max is None:
         weight = np.full(hist.shape[1], np.nan)
+    else:
+        weight = sum(w * _zone_mask(_bpm(hist), profile, name)
+                     for name, (_, _, w) in ZONES.items())
     return _weighted_minutes(hist, weight, "trimp_edwards")
 
 
@@ -242,10 +242,8 @@ def session_load(activities: pd.DataFrame, hist: pd.DataFrame,
     """
     out = activities.copy()
     ids = out["activity_id"] if "activity_id" in out.columns else out.index.to_series()
-    ids = pd.Index(ids.astype("string") if len(ids) else ids)
-    h = hist.copy()
-    h.index = h.index.astype("string")
-    h = h.reindex(ids, fill_value=0.0)
+    h = hist.set_axis(hist.index.astype("string"), axis=0)
+    h = h.reindex(pd.Index(ids.astype("string")), fill_value=0.0)
 
     trimp = banister_trimp(h, profile).to_numpy()
     out["trimp"] = trimp
