@@ -151,6 +151,8 @@ class _Field:
 
 @dataclass(frozen=True)
 class _Message:
+    """One message of :data:`USED_FIELDS`: its columns and the profile fields giving them."""
+
     name: str
     columns: tuple[str, ...]
     fields: dict[int, _Field]
@@ -160,6 +162,7 @@ class _Message:
 
 
 def _kind(ftype) -> str:
+    """The column kind of a profile type: "num", "text", "time" (UTC) or "local"."""
     if ftype.name in _TIME_KINDS:
         return _TIME_KINDS[ftype.name]
     if isinstance(ftype, BaseType):
@@ -189,15 +192,12 @@ def _build_profile() -> dict[int, _Message]:
                         sub = (s.name, s.type.values or None, refs.pop(),
                                frozenset(r.raw_value for r in s.ref_fields))
                         kinds[s.name] = _kind(s.type)
-            if f.name in wanted or comps or sub or num == _TIMESTAMP_FIELD:
+            if f.name in wanted or comps or sub:
                 values = None if isinstance(f.type, BaseType) else (f.type.values or None)
                 fields[num] = _Field(f.name, _kind(f.type), f.scale or None, f.offset or None,
                                      values, comps, sub)
                 kinds.setdefault(f.name, _kind(f.type))
-        for num, f in fields.items():
-            for c in f.components:
-                kinds.setdefault(c.name, "num")
-        kinds = {c: kinds.get(c, "num") for c in columns}
+        kinds = {c: kinds.get(c, "num") for c in columns}     # components are numbers
         places: dict[str, list[int]] = {}
         for i, c in enumerate(columns):
             places.setdefault(kinds[c], []).append(i)
@@ -311,6 +311,8 @@ class _Definition:
 
 @dataclass
 class _Scan:
+    """What the header walk found, and where it stopped."""
+
     definitions: list[_Definition]
     file_starts: list[int]
     crc_ok: bool = True
