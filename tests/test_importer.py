@@ -108,6 +108,7 @@ def test_treadmill_without_gps_is_imported_and_marked(tmp_path):
     assert not tm["has_gps"]
     assert tm["distance_m"] == pytest.approx(2.8 * 1800, rel=0.01)
     assert tm["tz_source"] == "nearby"  # the zone of the next day's GPS run
+    assert pd.isna(tm["climb_m_per_km"]) and pd.isna(tm["downhill_10_s"])  # no grade indoors
 
 
 def test_rerun_parses_nothing_and_gives_the_same_table(tmp_path):

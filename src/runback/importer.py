@@ -31,7 +31,7 @@ from runback.io._dispatch import read_bytes
 from runback.io.exports import Entry, Skip, iter_entries
 from runback.metrics.intensity import hr_histogram
 from runback.metrics.session import summarize_samples
-from runback.metrics.terrain import surfaces
+from runback.metrics.terrain import TERRAIN_COLUMNS, surfaces
 from runback.store import Store, content_key
 from runback.timezones import resolve_local_dates
 
@@ -372,6 +372,8 @@ def _assemble(outcomes: list[FileOutcome], store: Store, *, tz, tz_source) -> Im
     guessed = (acts["n_samples"] == 0) & (surface == "treadmill") & ~acts["sub_sport"].isin(
         ["treadmill", "indoor_running", "virtual_activity"]).fillna(False)
     acts["surface"] = surface.mask(guessed, "unknown")
+    # a treadmill has no grade: its load counts, its terrain does not (science.md 3)
+    acts.loc[acts["surface"] == "treadmill", list(TERRAIN_COLUMNS)] = float("nan")
     acts["is_run"] = (acts["sport"] == "running").astype("boolean")
     acts = merge_duplicates(acts)
     acts = acts.sort_values(["start_time", "activity_id"], kind="stable").reset_index(drop=True)
