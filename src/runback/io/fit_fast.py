@@ -113,8 +113,10 @@ _BASE_TYPES: dict[int, tuple[str, int, int | None]] = {
 _BYTE = 13
 _STRING = 7
 
-#: Column kind -> dtype of its values while decoding (times are int64 nanoseconds).
+#: Column kind -> dtype of its values while decoding (times are int64 nanoseconds), and
+#: the value that stands for missing.
 _BLOCK_DTYPES = {"num": np.float64, "text": object, "local": np.int64, "time": np.int64}
+_MISSING = {"num": np.nan, "text": None, "local": _NAT, "time": _NAT}
 #: FIT profile type name -> column kind, for the types that are not plain numbers.
 _TIME_KINDS = {"date_time": "time", "local_date_time": "local"}
 
@@ -591,11 +593,7 @@ def _ints(values: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
 
 def _missing(kind: str, n: int) -> np.ndarray:
-    if kind == "num":
-        return np.full(n, np.nan)
-    if kind == "text":
-        return np.full(n, None, dtype=object)
-    return np.full(n, _NAT, dtype=np.int64)
+    return np.full(n, _MISSING[kind], _BLOCK_DTYPES[kind])
 
 
 @dataclass
@@ -766,18 +764,17 @@ def _stamp_compressed(dec: _Decoded, ts_positions: np.ndarray, ts_values: np.nda
 def _frame(spec: _Message, parts: list[_Decoded]) -> pd.DataFrame:
     """Merge the layouts of one message into a frame, rows in file order."""
     n = sum(len(p.positions) for p in parts)
-    order = None
-    if len(parts) > 1:
-        order = np.argsort(np.concatenate([p.positions for p in parts]), kind="stable")
+    if len(parts) < 2:
+        return _to_frame(spec, parts[0].columns if parts else {}, n)
+    order = np.argsort(np.concatenate([p.positions for p in parts]), kind="stable")
     columns = {}
     for column in spec.columns:
         pieces = [p.columns.get(column) for p in parts]
         if any(piece is not None for piece in pieces):
             kind = spec.kinds[column]
-            values = np.concatenate([
+            columns[column] = np.concatenate([
                 piece if piece is not None else _missing(kind, len(p.positions))
-                for piece, p in zip(pieces, parts, strict=True)])
-            columns[column] = values if order is None else values[order]
+                for piece, p in zip(pieces, parts, strict=True)])[order]
     return _to_frame(spec, columns, n)
 
 
@@ -798,10 +795,11 @@ def _to_frame(spec: _Message, columns: dict[str, np.ndarray], n: int) -> pd.Data
                 utc = pd.DatetimeIndex(values.view("M8[ns]"), tz="UTC").array
                 blocks.append((utc, np.array([i])))
             continue
-        block = np.empty((len(places), n), _BLOCK_DTYPES[kind])
+        block = np.full((len(places), n), _MISSING[kind], _BLOCK_DTYPES[kind])
         for row, i in enumerate(places):
             values = columns.get(spec.columns[i])
-            block[row] = _missing(kind, n) if values is None else values
+            if values is not None:
+                block[row] = values
         blocks.append((block.view("M8[ns]") if kind == "local" else block, np.array(places)))
     return create_dataframe_from_blocks(blocks, pd.RangeIndex(n), spec.index.copy())
 
