@@ -11,6 +11,12 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests check invariants, not speed: no per-example deadline, so a loaded CI
+# machine cannot turn a slow example into a failure.
+settings.register_profile("runback", deadline=None)
+settings.load_profile("runback")
 
 REPO = Path(__file__).resolve().parents[1]
 
