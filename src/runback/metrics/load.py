@@ -279,7 +279,8 @@ def session_spike(activities: pd.DataFrame, *, days: int = 30) -> pd.Series:
     longest = longest.reindex(pd.date_range(longest.index.min(), longest.index.max()))
     previous = longest.rolling(days, min_periods=1).max().shift(1)
     reference = previous.reindex(dates[ok]).to_numpy()
-    out[ok] = dist[ok].to_numpy() / np.where(reference > 0, reference, np.nan) - 1.0
+    with np.errstate(over="ignore"):  # an absurd ratio is inf, not a warning
+        out[ok] = dist[ok].to_numpy() / np.where(reference > 0, reference, np.nan) - 1.0
     return out
 
 
