@@ -240,7 +240,7 @@ def _summarize(parsed) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def import_activities(paths, *, tz: str | None = None, tz_source: str = "option",
                       strict: bool = False, cache_dir=None, workers: int | None = None,
-                      progress=None) -> ImportResult:
+                      progress=None, exclude=()) -> ImportResult:
     """Import activity files, folders and export archives.
 
     Parameters
@@ -259,6 +259,9 @@ def import_activities(paths, *, tz: str | None = None, tz_source: str = "option"
         Processes for parsing (default: every core when many files need parsing).
     progress : callable, optional
         Called as ``progress(done, total)`` while files are processed.
+    exclude : iterable of path
+        Files to leave out silently even when a folder walk meets them or they are named
+        (the pain diary kept beside the activities); compared by resolved path.
 
     Raises
     ------
@@ -267,7 +270,7 @@ def import_activities(paths, *, tz: str | None = None, tz_source: str = "option"
     """
     store = Store(cache_dir)
     cache_root = str(store.root)
-    found = list(iter_entries(paths))
+    found = list(iter_entries(paths, exclude=exclude))
     outcomes: list[FileOutcome] = [
         FileOutcome(s.name, s.name, s.name, skip=s.reason) for s in found if isinstance(s, Skip)
     ]

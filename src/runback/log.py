@@ -83,7 +83,8 @@ class TrainingLog:
         if zone is None and profile is not None and profile.timezone:
             zone, source = profile.timezone, "profile"
         result = import_activities(paths, tz=zone, tz_source=source, strict=strict,
-                                   cache_dir=cache_dir, workers=workers, progress=progress)
+                                   cache_dir=cache_dir, workers=workers, progress=progress,
+                                   exclude=() if diary is None else (diary,))
         pain = None
         if diary is not None:
             d = read_diary(diary)

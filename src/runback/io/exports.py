@@ -23,6 +23,7 @@ from __future__ import annotations
 import io
 import os
 import posixpath
+import re
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -41,6 +42,10 @@ MAX_DEPTH = 3
 _RATIO_FLOOR = 2**20
 #: Names inside folders and archives that are never activities (ignored silently).
 _IGNORED_PREFIXES = ("__MACOSX/", "._")
+#: File names of a pain diary's write machinery (:func:`runback.io.diary.append_entry`): the
+#: lock sidecar ``<diary>.lock`` and the temporary ``.<diary>.<random>.tmp`` of a write in
+#: progress. Never activities, and never worth a "skipped" line, wherever they are.
+_DIARY_SIDECAR = re.compile(r"\.lock$|^\..+\.tmp$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -107,25 +112,39 @@ def format_of(name: str) -> tuple[str | None, bool, bool]:
     return FORMATS.get(os.path.splitext(low)[1]), gz, False
 
 
-def iter_entries(paths) -> Iterator[Entry | Skip]:
+def iter_entries(paths, *, exclude=()) -> Iterator[Entry | Skip]:
     """Yield an :class:`Entry` per activity file under ``paths``, or a :class:`Skip`.
 
     Named files with an unknown extension are skipped with the reason; inside folders and
-    archives, files of other kinds (JSON, images, ...) are passed over silently. Order is
-    deterministic (sorted names).
+    archives, files of other kinds (JSON, images, ...) are passed over silently, and so are
+    a diary's lock and temporary files wherever they are named. Order is deterministic
+    (sorted names).
+
+    Parameters
+    ----------
+    paths : iterable of path
+        Files, folders and archives.
+    exclude : iterable of path
+        Files left out silently, named or met in a folder walk (the pain diary given
+        beside the activities); compared by resolved path, so ``./d.csv`` and a symbolic
+        link to it are the same file.
     """
+    excluded = frozenset(os.path.realpath(os.fspath(p)) for p in exclude)
     for p in paths:
         p = os.fspath(p)
         if os.path.isdir(p):
-            yield from _walk_folder(p)
+            yield from _walk_folder(p, excluded)
         elif os.path.exists(p):
-            yield from _named_file(p)
+            if os.path.realpath(p) not in excluded:
+                yield from _named_file(p)
         else:
             yield Skip(p, "no such file or folder")
 
 
 def _named_file(path: str) -> Iterator[Entry | Skip]:
     fmt, gz, is_zip = format_of(path)
+    if _DIARY_SIDECAR.search(os.path.basename(path)):
+        return
     if is_zip:
         yield from _walk_zip_path(path)
     elif fmt is None:
@@ -141,7 +160,7 @@ def _ext(path: str) -> str:
     return os.path.splitext(base)[1] or base
 
 
-def _walk_folder(root: str) -> Iterator[Entry | Skip]:
+def _walk_folder(root: str, excluded: frozenset[str]) -> Iterator[Entry | Skip]:
     seen: set[tuple[int, int]] = set()
     stack = [root]
     while stack:
@@ -166,6 +185,8 @@ def _walk_folder(root: str) -> Iterator[Entry | Skip]:
                 continue
             if os.path.isdir(full):
                 subfolders.append(full)
+                continue
+            if excluded and os.path.realpath(full) in excluded:
                 continue
             fmt, gz, is_zip = format_of(n)
             rel = os.path.relpath(full, root).replace(os.sep, "/")
