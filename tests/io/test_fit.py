@@ -239,7 +239,7 @@ def test_empty_and_tiny_files_are_refused():
 
 def test_break_before_any_record_is_a_read_error():
     data = encode_activity(_run(5))
-    with pytest.raises(ReadError, match=r"short.fit: file is truncated \(at byte \d+\)"):
+    with pytest.raises(ReadError, match=r"short.fit: file is truncated [a-z ]+ \(at byte \d+\)"):
         read_fit(data[:40], name="short.fit")
 
 
@@ -359,7 +359,7 @@ def test_chained_file_gives_the_records_of_every_part(realdata):
 def test_truncated_real_files_are_salvaged(realdata, name):
     parsed = read_fit(realdata / "dtcooper__python-fitparse/tests/files" / name)
     assert len(parsed.samples) > 0
-    assert any(w.startswith("file is truncated at byte") for w in parsed.warnings)
+    assert any(w.startswith("file is truncated") and " at byte " in w for w in parsed.warnings)
 
 
 @pytest.mark.realdata

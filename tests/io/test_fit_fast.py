@@ -300,7 +300,7 @@ def test_a_truncated_file_keeps_every_whole_message_before_the_break():
     assert got.error_offset == message_starts[2]
     assert "truncated" in got.error
     got = decode_fast(whole[:-2], "x.fit")
-    assert (got.error, got.error_offset) == ("the file ends before its CRC (truncated file)",
+    assert (got.error, got.error_offset) == ("file is truncated before its CRC",
                                             len(whole) - 2)
 
 
@@ -508,12 +508,12 @@ def test_every_real_file_decodes_as_fitparse_does(realdata):
 
 @pytest.mark.realdata
 @pytest.mark.parametrize(("name", "error"), [
-    ("activity-unexpected-eof.fit", "the file ends inside a data message"),
-    ("nick.fit", "the file ends inside a data message"),
+    ("activity-unexpected-eof.fit", "file is truncated inside a data message"),
+    ("nick.fit", "file is truncated inside a data message"),
     ("activity-settings-corruptheader.fit", "not a FIT file"),
-    ("activity-settings-nodata.fit", "the file ends inside a definition message"),
+    ("activity-settings-nodata.fit", "file is truncated inside a definition message"),
     ("strava-android-app-201.10-b1218918.fit", "data message of local type 11"),
-    ("ELEMNT_ROAM_Unterminated.fit", "the file ends before its CRC"),
+    ("ELEMNT_ROAM_Unterminated.fit", "file is truncated before its CRC"),
     ("coros-pace-2-cycling-misaligned-fields.fit", None),
 ])
 def test_broken_real_files_stop_where_fitparse_stops(realdata, name, error):

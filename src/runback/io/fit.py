@@ -1,9 +1,10 @@
 """Read FIT activity files (Garmin, Wahoo, COROS, Suunto, Polar, Apple Watch exporters...).
 
 :func:`read_fit` turns the messages a decoder returns (:class:`~runback.io.fit_messages.
-FitMessages`) into runback's raw tables. The decoder is the module-level :data:`DECODER` hook,
-:func:`decode_fitparse` by default, so a faster decoder can replace fitparse without touching
-the rest.
+FitMessages`) into runback's raw tables. The decoder is the module-level :data:`DECODER` hook:
+:func:`runback.io.fit_fast.decode_fast`, a vectorised decoder, by default. :func:`decode_fitparse`
+does the same job with fitparse and is kept as the reference the fast decoder is tested
+against (``tests/io/test_fit_fast.py``); set ``DECODER = decode_fitparse`` to use it.
 
 Renames (``record`` field -> ``raw_samples`` column, :data:`SAMPLE_MAP`)::
 
@@ -48,6 +49,7 @@ from fitparse.utils import FitEOFError, FitHeaderError, FitParseError
 
 from runback.errors import NotAnActivityError, ReadError
 from runback.io.base import ParsedFile, Source, read_source, source_name
+from runback.io.fit_fast import decode_fast
 from runback.io.fit_messages import USED_FIELDS, FitMessages
 
 __all__ = ["read_fit", "decode_fitparse", "DECODER", "SAMPLE_MAP", "SESSION_MAP", "SPORT_MAP"]
@@ -285,7 +287,10 @@ def decode_fitparse(data: bytes, name: str) -> FitMessages:
         values = {}
         for fd in message.fields:
             field = fd.field
-            if field is not None and field.field_type != "devfield":
+            # A component (compressed_speed_distance -> distance) fills a field only when
+            # the message has no value of its own for it: an empty component never erases one.
+            if (field is not None and field.field_type != "devfield"
+                    and values.get(field.name) is None):
                 values[field.name] = fd.value
         rows[mesg.name].append(tuple(map(values.get, wanted)))
         if mesg.name == "file_id" and not file_type_seen:
@@ -333,7 +338,7 @@ def _convert(values: tuple, kind: str) -> pd.Series | np.ndarray:
 
 
 #: The decoder :func:`read_fit` uses: ``(data, name) -> FitMessages``.
-DECODER: Callable[[bytes, str], FitMessages] = decode_fitparse
+DECODER: Callable[[bytes, str], FitMessages] = decode_fast
 
 
 def read_fit(source: Source, *, name: str | None = None) -> ParsedFile:

@@ -327,7 +327,7 @@ class _Scan:
 def _parse_definition(buf: bytes, pos: int, n: int) -> tuple[_Definition, int]:
     """The definition message at ``pos`` and its length in bytes."""
     if pos + 6 > n:
-        raise _Stop("the file ends inside a definition message", pos)
+        raise _Stop("file is truncated inside a definition message", pos)
     big = buf[pos + 2] != 0
     order = "big" if big else "little"
     global_num = int.from_bytes(buf[pos + 3:pos + 5], order)
@@ -335,7 +335,7 @@ def _parse_definition(buf: bytes, pos: int, n: int) -> tuple[_Definition, int]:
     end = pos + 6 + 3 * nfields
     dev = buf[pos] & 0x20
     if end + (1 if dev else 0) > n:
-        raise _Stop("the file ends inside a definition message", pos)
+        raise _Stop("file is truncated inside a definition message", pos)
     fields = []
     offset = 1
     for i in range(pos + 6, end, 3):
@@ -347,7 +347,7 @@ def _parse_definition(buf: bytes, pos: int, n: int) -> tuple[_Definition, int]:
         start = end + 1
         end = start + 3 * ndev
         if end > n:
-            raise _Stop("the file ends inside a definition message", pos)
+            raise _Stop("file is truncated inside a definition message", pos)
         offset += sum(buf[start + 1:end:3])
     return _Definition(pos, global_num, big, fields, offset), end - pos
 
@@ -405,13 +405,13 @@ def _scan(buf: bytes) -> _Scan:
                                 pos)
             if pos > n:
                 start_of_last = owners[h].pop()
-                raise _Stop("the file ends inside a data message (truncated file)",
+                raise _Stop("file is truncated inside a data message",
                             start_of_last)
             if pos < data_end:
-                raise _Stop("the file ends before the data size its header gives "
-                            "(truncated file)", pos)
+                raise _Stop("file is truncated before the data size its header "
+                            "gives", pos)
             if pos + 2 > n:
-                raise _Stop("the file ends before its CRC (truncated file)", pos)
+                raise _Stop("file is truncated before its CRC", pos)
             if fit_crc16(buf, start, pos + 2) != 0:
                 out.crc_ok = False
             pos += 2
