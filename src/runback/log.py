@@ -155,3 +155,81 @@ class TrainingLog:
         return sensitivity_grid(self.daily, self.daily_pain, n_permutations=n_permutations,
                                 seed=seed)
 
+    # ------------------------------------------------------------------------------------
+    # Charts and the report (thin wrappers over runback.plots and runback.report)
+    # ------------------------------------------------------------------------------------
+
+    def plot_weekly_mileage(self, ax=None):
+        """Weekly distance, pain and flare-ups (:func:`runback.plots.plot_weekly_mileage`)."""
+        from runback import plots
+
+        return plots.plot_weekly_mileage(self.weekly, self.flares if self.has_diary else None,
+                                         units=self.units, ax=ax)
+
+    def plot_load(self, ax=None):
+        """Acute and chronic load over the days (:func:`runback.plots.plot_load`)."""
+        from runback import plots
+
+        return plots.plot_load(self.daily, ax=ax)
+
+    def plot_terrain(self, ax=None):
+        """Weekly climb, descent and trail share (:func:`runback.plots.plot_terrain`)."""
+        from runback import plots
+
+        return plots.plot_terrain(self.weekly, units=self.units, ax=ax)
+
+    def plot_intensity(self, ax=None):
+        """Time in heart-rate zones (:func:`runback.plots.plot_intensity`)."""
+        from runback import plots
+
+        return plots.plot_intensity(self.activities, ax=ax)
+
+    def plot_factors(self, ax=None, **factor_kwargs):
+        """Forest plot of :meth:`factors` (keyword arguments go to :meth:`factors`)."""
+        from runback import plots
+
+        return plots.plot_factors(self.factors(**factor_kwargs), ax=ax)
+
+    def plot_sensitivity(self, ax=None):
+        """Heatmap of :meth:`sensitivity` (:func:`runback.plots.plot_sensitivity`)."""
+        from runback import plots
+
+        return plots.plot_sensitivity(self.sensitivity(), ax=ax)
+
+    def plot_pain_calendar(self, ax=None):
+        """Daily pain as a calendar (:func:`runback.plots.plot_pain_calendar`)."""
+        from runback import plots
+
+        return plots.plot_pain_calendar(self.daily, ax=ax)
+
+    def report(self, path=None, *, show_routes: bool = False, title: str | None = None,
+               n_permutations: int | None = None, roots=None) -> str:
+        """The self-contained HTML report (:func:`runback.report.render_report`).
+
+        Parameters
+        ----------
+        path : str or os.PathLike, optional
+            When given, the HTML is also written there atomically (a temporary file in the
+            same folder, then renamed).
+        show_routes : bool
+            Draw the shapes of the latest runs' routes (no map, no coordinates). Off by
+            default: start points reveal where people live.
+        title : str, optional
+            Page title.
+        n_permutations : int, optional
+            Circular shifts for the factor analysis (default: all); computed once per call.
+        roots : iterable of str, optional
+            The paths the data came from, so file names show relative to them.
+
+        Returns
+        -------
+        str
+            The HTML.
+        """
+        from runback.report import render_report, write_atomic
+
+        html = render_report(self, show_routes=show_routes, title=title,
+                             n_permutations=n_permutations, roots=roots)
+        if path is not None:
+            write_atomic(path, html)
+        return html

@@ -1,0 +1,200 @@
+"""Numbers and names as the reports print them: units, dates and paths without the machine.
+
+Stored tables are SI; only what a reader sees goes through these helpers. Display names of
+files are made relative to the PATH the user gave, so a report never shows the folders of
+the machine it was made on (privacy).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+
+import pandas as pd
+
+__all__ = [
+    "KM_PER_MILE",
+    "FT_PER_M",
+    "UNITS",
+    "distance",
+    "elevation",
+    "duration",
+    "percent",
+    "ratio",
+    "pvalue",
+    "day",
+    "distance_unit",
+    "elevation_unit",
+    "display_name",
+    "scrub_paths",
+    "slug",
+]
+
+KM_PER_MILE = 1.609344
+FT_PER_M = 3.280839895
+#: Display units -> (distance label, metres per distance unit, elevation label, feet per m).
+UNITS = {
+    "metric": ("km", 1000.0, "m", 1.0),
+    "imperial": ("mi", 1000.0 * KM_PER_MILE, "ft", FT_PER_M),
+}
+
+
+def _units(units: str) -> tuple[str, float, str, float]:
+    try:
+        return UNITS[units]
+    except KeyError:
+        raise ValueError(f"units must be one of {sorted(UNITS)}") from None
+
+
+def distance_unit(units: str) -> str:
+    """``km`` or ``mi``."""
+    return _units(units)[0]
+
+
+def elevation_unit(units: str) -> str:
+    """``m`` or ``ft``."""
+    return _units(units)[2]
+
+
+def _missing(v) -> bool:
+    return v is None or v is pd.NA or (isinstance(v, float) and not math.isfinite(v))
+
+
+def distance(metres, units: str, *, digits: int = 1) -> str:
+    """A distance as ``12.3 km`` or ``7.6 mi``; ``-`` when missing.
+
+    Parameters
+    ----------
+    metres : float
+        Distance. [m]
+    units : {"metric", "imperial"}
+    digits : int
+        Decimals shown.
+    """
+    label, per, _, _ = _units(units)
+    if _missing(metres):
+        return "-"
+    return f"{float(metres) / per:.{digits}f} {label}"
+
+
+def elevation(metres, units: str) -> str:
+    """A height difference as ``320 m`` or ``1050 ft``; ``-`` when missing. [m]"""
+    _, _, label, factor = _units(units)
+    if _missing(metres):
+        return "-"
+    return f"{float(metres) * factor:.0f} {label}"
+
+
+def duration(seconds) -> str:
+    """A duration in words: ``45 s``, ``17 min``, ``2 h 05 min``; ``-`` when missing. [s]"""
+    if _missing(seconds):
+        return "-"
+    s = float(seconds)
+    if s < 60:
+        return f"{s:.0f} s"
+    minutes = int(round(s / 60))
+    if minutes < 120:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def percent(fraction, *, signed: bool = False) -> str:
+    """A fraction as a whole percentage (``+35 %`` when ``signed``); ``-`` when missing."""
+    if _missing(fraction):
+        return "-"
+    return f"{float(fraction) * 100:+.0f} %" if signed else f"{float(fraction) * 100:.0f} %"
+
+
+def ratio(v) -> str:
+    """An odds ratio: 2 significant figures below 10, whole numbers above; ``-`` if missing."""
+    if _missing(v) and not (isinstance(v, float) and math.isinf(v)):
+        return "-"
+    v = float(v)
+    if math.isinf(v):
+        return "infinity"
+    return f"{v:.0f}" if v >= 9.95 else f"{v:.1f}" if v >= 0.095 else f"{v:.2g}"
+
+
+def pvalue(v) -> str:
+    """A p- or q-value to 2 significant figures (``<0.001`` below); ``-`` when missing."""
+    if _missing(v):
+        return "-"
+    v = float(v)
+    return "<0.001" if v < 0.001 else f"{v:.2g}" if v < 0.01 else f"{v:.2f}"
+
+
+def day(value) -> str:
+    """A calendar day as ``Tue 2 Sep 2025``; ``-`` when missing."""
+    if value is None or pd.isna(value):
+        return "-"
+    ts = pd.Timestamp(value)
+    return f"{ts:%a} {ts.day} {ts:%b %Y}"
+
+
+def _roots(roots) -> list[tuple[str, str]]:
+    """(absolute root, what to show instead of its parent folder), longest first."""
+    out = []
+    for r in roots or ():
+        if r is None or pd.isna(r):
+            continue
+        r = os.path.abspath(os.fspath(r)).rstrip(os.sep) or os.sep
+        out.append((r, os.path.basename(r)))
+    return sorted(set(out), key=lambda t: -len(t[0]))
+
+
+def display_name(name: str, roots=()) -> str:
+    """A file name as the report shows it: relative to the PATH it was found under.
+
+    Parameters
+    ----------
+    name : str
+        A path, or ``archive.zip:member`` inside an archive, as the importer names it.
+    roots : iterable of str
+        The PATHs the user gave (folders, archives or files).
+
+    Returns
+    -------
+    str
+        ``<PATH's last part>/<path inside it>`` when ``name`` lies under one of ``roots``;
+        else the last part of an absolute path (never the machine's folders); else ``name``.
+    """
+    name = os.fspath(name)
+    archive, sep, member = name.partition(".zip:")
+    head = archive + ".zip" if sep else name
+    absolute = os.path.abspath(head)
+    for root, shown in _roots(roots):
+        if absolute == root:
+            return shown + (":" + member if sep else "")
+        if absolute.startswith(root + os.sep):
+            rel = os.path.relpath(absolute, root).replace(os.sep, "/")
+            return f"{shown}/{rel}" + (":" + member if sep else "")
+    if os.path.isabs(head):
+        return os.path.basename(head) + (":" + member if sep else "")
+    return name
+
+
+def scrub_paths(text: str, roots=()) -> str:
+    """``text`` with the machine's folders above every root (and the home folder) removed.
+
+    Messages (import warnings, diary problems, profile notes) name files by the path the
+    user gave; this keeps their last part and what lies below it.
+    """
+    text = str(text)
+    for root, _ in _roots(roots):
+        parent = os.path.dirname(root)
+        if parent and parent != os.sep:
+            text = text.replace(parent + os.sep, "")
+    home = os.path.expanduser("~")
+    if home and home != os.sep:
+        text = re.sub(re.escape(home) + r"(?=[/\\])", "~", text)
+    return text
+
+
+def slug(name: str, taken=()) -> str:
+    """A lower-case HTML id part from ``name`` (letters, digits, hyphens), unique in ``taken``."""
+    base = re.sub(r"[^a-z0-9]+", "-", str(name).lower()).strip("-") or "athlete"
+    out, n = base, 2
+    while out in taken:
+        out, n = f"{base}-{n}", n + 1
+    return out

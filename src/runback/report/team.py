@@ -1,0 +1,154 @@
+"""The coach's view: one row per athlete, each athlete's full report below it.
+
+One self-contained page: red flags of any athlete first, then the team table (a row per
+athlete, named by the folder), then each athlete's full report as its own section
+``id="athlete-<slug>"``, linked from the row. Each section is built from that athlete's
+:class:`~runback.log.TrainingLog` alone, so no figure can cross between athletes.
+
+"This week" is the latest local week in the athlete's own data (its date is shown), never
+the machine's clock.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from markupsafe import Markup
+from matplotlib.figure import Figure
+
+from runback import __version__, plots
+from runback.report import fmt, summary
+from runback.report.render import athlete_context, environment
+
+__all__ = ["RECENT_DAYS", "SPARK_WEEKS", "team_row", "render_team"]
+
+#: Flare-ups counted in the team table: onsets in the last this many days of the data. [d]
+RECENT_DAYS = 28
+#: Weeks drawn in each row's sparkline.
+SPARK_WEEKS = 12
+#: Sparkline size. [in]
+SPARK_SIZE = (2.0, 0.5)
+
+
+def _sparkline(weekly: pd.DataFrame, units: str) -> Markup:
+    fig = Figure(figsize=SPARK_SIZE, layout="constrained")
+    plots.plot_sparkline(weekly, weeks=SPARK_WEEKS, units=units, ax=fig.add_subplot())
+    return Markup(plots.figure_svg(fig, title=f"weekly distance, last {SPARK_WEEKS} weeks"))
+
+
+def _this_week(weekly: pd.DataFrame, units: str) -> dict:
+    if weekly.empty:
+        return {"label": "no activities", "distance": "-", "change": "-"}
+    last = weekly.iloc[-1]
+    days = int(last["days"])
+    label = f"week of {fmt.day(last['week_start'])}"
+    if days < 7:
+        label += f" ({days} day{'s' if days != 1 else ''} of data)"
+    return {"label": label, "distance": fmt.distance(last["distance_m"], units),
+            "change": fmt.percent(last["distance_change"], signed=True)}
+
+
+def _load(daily: pd.DataFrame) -> str:
+    if daily.empty:
+        return "-"
+    last = daily.iloc[-1]
+    acute, chronic = last["acute_load"], last["chronic_load"]
+    if pd.isna(acute) or pd.isna(chronic):
+        return "-"
+    text = f"{acute:.0f} / {chronic:.0f}"
+    if pd.notna(last["acwr"]):
+        text += f" (ratio {last['acwr']:.2f})"
+    return text
+
+
+def team_row(name: str, slug: str, log, result) -> dict:
+    """One athlete's row of the team table.
+
+    Parameters
+    ----------
+    name : str
+        The athlete's folder name.
+    slug : str
+        Their section id part (``athlete-<slug>``).
+    log : TrainingLog
+        Their data.
+    result : FactorResult or None
+        Their factor analysis (None without a diary).
+
+    Returns
+    -------
+    dict
+        ``name``, ``href``, ``sparkline`` (SVG Markup), ``week`` (label, distance, change),
+        ``load`` (acute / chronic on the last day), ``pain``, ``flares_recent``,
+        ``factor``, ``red_flag`` (urgency or ""), ``red_flag_href``.
+    """
+    units = log.units
+    daily = log.daily
+    last_day = pd.Timestamp(daily["date"].max()) if len(daily) else None
+    row = {"name": name, "href": f"#athlete-{slug}", "sparkline": _sparkline(log.weekly, units),
+           "week": _this_week(log.weekly, units), "load": _load(daily),
+           "pain": "no diary", "flares_recent": "no diary", "factor": "no diary",
+           "red_flag": "", "red_flag_href": f"#athlete-{slug}-red-flags"}
+    if not log.has_diary:
+        return row
+    dp = log.daily_pain
+    if len(dp):
+        when = dp.index.max()
+        row["pain"] = f"{dp.loc[when, 'pain']:g}/10 on {fmt.day(when)}"
+    else:
+        row["pain"] = "no entries"
+    if last_day is not None:
+        start = last_day - pd.Timedelta(days=RECENT_DAYS - 1)
+        onsets = pd.to_datetime(log.flares["onset"])
+        row["flares_recent"] = str(int(((onsets >= start) & (onsets <= last_day)).sum()))
+    best = summary.strongest_factor(result.factors) if result is not None else None
+    if result is None or result.n_onsets == 0:
+        row["factor"] = "no flare-ups to compare"
+    elif result.power == "descriptive only" or best is None:
+        n = result.n_onsets
+        row["factor"] = f"too few flare-ups to test ({n})"
+    else:
+        status = summary.factor_status(best, result.n_onsets, result.power)
+        row["factor"] = f"{str(best['factor']).replace('_', ' ')}: {status}"
+    flags = log.red_flags
+    if len(flags):
+        row["red_flag"] = str(flags["urgency"].iloc[0])
+    return row
+
+
+def render_team(athletes, *, title: str | None = None, show_routes: bool = False,
+                n_permutations: int | None = None) -> str:
+    """The coach's page over several athletes.
+
+    Parameters
+    ----------
+    athletes : sequence of (str, TrainingLog)
+        Each athlete's name (their folder's name) and data, in the order shown.
+    title : str, optional
+        Page title (default "Team report").
+    show_routes : bool
+        Draw route shapes in each athlete's section (off by default, for privacy).
+    n_permutations : int, optional
+        Circular shifts for each factor analysis (default: all).
+
+    Returns
+    -------
+    str
+        The HTML.
+    """
+    taken: set[str] = set()
+    rows, sections, flagged = [], [], []
+    for name, log in athletes:
+        slug = fmt.slug(name, taken)
+        taken.add(slug)
+        result = log.factors(n_permutations=n_permutations) if log.has_diary else None
+        ctx = athlete_context(log, show_routes=show_routes, n_permutations=n_permutations,
+                              prefix=f"athlete-{slug}-", result=result)
+        row = team_row(name, slug, log, result)
+        rows.append(row)
+        sections.append({"name": name, "id": f"athlete-{slug}", "a": ctx})
+        if row["red_flag"]:
+            flagged.append({"name": name, "href": row["red_flag_href"],
+                            "flags": ctx["red_flags"]})
+    return environment().get_template("team.html.j2").render(
+        title=title or "Team report", rows=rows, sections=sections, flagged=flagged,
+        recent_days=RECENT_DAYS, spark_weeks=SPARK_WEEKS, version=__version__)
