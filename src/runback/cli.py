@@ -14,6 +14,8 @@ import json
 import math
 import sys
 from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import click
 import pandas as pd
@@ -70,29 +72,38 @@ def _load(paths, *, tz, strict, verbose, diary=None, units=None):
         raise click.UsageError("give at least one PATH (file, folder or .zip)")
     if tz is not None:
         parse_zone(tz)  # a wrong zone fails before any work
-    log = TrainingLog.from_paths(paths, diary=diary, tz=tz, strict=strict, units=units,
-                                 progress=_progress_bar())
+    with _progress_bar() as progress:
+        log = TrainingLog.from_paths(paths, diary=diary, tz=tz, strict=strict, units=units,
+                                     progress=progress)
     _report_import(log, verbose)
     return log
 
 
-def _progress_bar():
-    """A progress callback drawing on stderr when it is a terminal, else None."""
-    if not sys.stderr.isatty():
-        return None
-    state = {"bar": None}
+@contextmanager
+def _progress_bar() -> Iterator[Callable[[int, int], None] | None]:
+    """A progress callback drawing on stderr when it is a terminal, else None.
 
-    def update(done, total):
-        if state["bar"] is None:
+    The bar appears once at least 20 files need parsing, and is always finished on the way
+    out, so an error stopping the import starts on a fresh line with the cursor shown.
+    """
+    if not sys.stderr.isatty():
+        yield None
+        return
+    bars: list = []
+
+    def update(done: int, total: int) -> None:
+        if not bars:
             if total < 20:
                 return
-            state["bar"] = click.progressbar(length=total, label="importing", file=sys.stderr)
-            state["bar"].__enter__()
-        state["bar"].update(done - state["bar"].pos)
-        if done >= total:
-            state["bar"].__exit__(None, None, None)
+            bars.append(click.progressbar(length=total, label="importing", file=sys.stderr))
+            bars[0].__enter__()
+        bars[0].update(done - bars[0].pos)
 
-    return update
+    try:
+        yield update
+    finally:
+        if bars:
+            bars[0].__exit__(None, None, None)
 
 
 def _report_import(log, verbose: bool) -> None:
