@@ -12,6 +12,7 @@ import datetime as dt
 import io
 import json
 import math
+import os
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -402,6 +403,106 @@ def factors(paths, diary, window, permutations, tz, strict, units, fmt, verbose)
     for w in result.warnings:
         click.echo(f"warning: {w}", err=True)
     click.echo("\nAssociations in your own data, not causes; not medical advice.")
+
+
+# --- HTML reports ----------------------------------------------------------------------
+
+def _report_options(f):
+    """Options of the HTML report commands (no --format: the output is one HTML file)."""
+    f = click.option("--permutations", type=click.IntRange(0), default=None,
+                     help="Circular shifts for the permutation p-values [default: all].")(f)
+    f = click.option("--title", help="Page title.")(f)
+    f = click.option("--show-routes", is_flag=True,
+                     help="Draw the shapes of the latest runs' routes (no map). Off by "
+                          "default: start points reveal where you live.")(f)
+    f = click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,
+                     help="HTML file to write (replaced atomically).")(f)
+    f = click.option("--strict", is_flag=True,
+                     help="Fail on the first unreadable file instead of skipping it.")(f)
+    f = click.option("--tz", "tz", metavar="ZONE",
+                     help="Time zone for local days (IANA name, e.g. America/Denver); "
+                          "overrides the automatic choice.")(f)
+    f = click.option("--units", type=click.Choice(["metric", "imperial"]), default=None,
+                     help="Display units (default: the profile's, else metric).")(f)
+    f = click.option("-v", "--verbose", is_flag=True,
+                     help="List every skipped file, not only the unreadable ones.")(f)
+    return f
+
+
+def _write_report(output: str, html: str) -> None:
+    from runback.report import write_atomic
+
+    try:
+        write_atomic(output, html)
+    except OSError as e:
+        raise click.ClickException(f"cannot write {output}: {e.strerror or e}") from e
+    click.echo(f"report written to {output}")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--diary", type=click.Path(dir_okay=False),
+              help="Pain diary CSV (date,pain,...): adds flare-ups and factors.")
+@_report_options
+def report(paths, diary, output, show_routes, title, permutations, tz, strict, units,
+           verbose):
+    """One self-contained HTML report: red flags, summary, charts, factors, data quality.
+
+    The file loads nothing from the internet and holds no GPS coordinates unless you ask
+    for route drawings with --show-routes. Not medical advice.
+
+    \b
+    Example:
+      runback report watch_exports/ --diary pain_diary.csv -o report.html
+      runback report export.zip --diary pain_diary.csv --units imperial -o report.html
+    """
+    try:
+        log = _load(paths, tz=tz, strict=strict, verbose=verbose, diary=diary, units=units)
+        _echo_red_flags(log.red_flags)
+        html = log.report(show_routes=show_routes, title=title,
+                          n_permutations=permutations, roots=paths)
+    except RunbackError as e:
+        raise click.ClickException(str(e)) from e
+    _write_report(output, html)
+
+
+@main.command()
+@click.argument("dirs", nargs=-1, type=click.Path(exists=True, file_okay=False))
+@click.option("--diary-name", default="pain_diary.csv", show_default=True,
+              help="Name of the pain diary inside each athlete's folder.")
+@_report_options
+def team(dirs, diary_name, output, show_routes, title, permutations, tz, strict, units,
+         verbose):
+    """Coach view: a row per athlete, each athlete's full report below, in one HTML file.
+
+    Each DIR is one athlete's folder (named by the folder): activity files, the pain diary
+    (DIR/pain_diary.csv, optional) and runback.toml (optional). "This week" is each
+    athlete's latest week of data.
+
+    \b
+    Example:
+      runback team athletes/ana athletes/ben -o team.html
+      runback team athletes/*/ --units imperial -o team.html
+    """
+    from runback.report import render_team
+
+    if not dirs:
+        raise click.UsageError("give at least one athlete folder (DIR)")
+    athletes = []
+    try:
+        for d in dirs:
+            name = os.path.basename(os.path.normpath(os.path.abspath(d)))
+            diary = os.path.join(d, diary_name)
+            click.echo(f"athlete {name}:", err=True)
+            log = _load([d], tz=tz, strict=strict, verbose=verbose, units=units,
+                        diary=diary if os.path.isfile(diary) else None)
+            _echo_red_flags(log.red_flags)
+            athletes.append((name, log))
+        html = render_team(athletes, title=title, show_routes=show_routes,
+                           n_permutations=permutations)
+    except RunbackError as e:
+        raise click.ClickException(str(e)) from e
+    _write_report(output, html)
 
 
 # --- the pain diary --------------------------------------------------------------------
