@@ -34,6 +34,8 @@ from __future__ import annotations
 import html
 import io
 import math
+import re
+import uuid
 
 import matplotlib as mpl
 import matplotlib.dates as mdates
@@ -106,12 +108,18 @@ OR_CLIP = 1000.0
 #: Pre-specified false discovery rate: factors with q at or below it are marked.
 Q_MARK = 0.10
 
+#: Share of a sparkline's width kept free right of the last point for its value.
+SPARK_LABEL_SHARE = 0.3
+
 TITLE_SIZE = 11
 LABEL_SIZE = 9
 TICK_SIZE = 8
 NOTE_SIZE = 8
 
 _DAY = 1.0  # one day in matplotlib date units
+_ID = re.compile(r'\bid="([^"]*)"')
+_REF = re.compile(r'(url\(#|href="#)([^)"]*)')
+_SPACE = re.compile(r"\s")
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
@@ -322,8 +330,8 @@ def _shade_flares(ax: Axes, flares: pd.DataFrame | None) -> None:
     for a, b in zip(onset, end, strict=True):
         if not np.isfinite(a):
             continue
-        ax.axvspan(a, max(a, b) + _DAY, color=PALETTE["flare"], alpha=0.3, lw=0,
-                   label=label, gid="flare", zorder=1)
+        ax.axvspan(a, max(a, b) + _DAY, color=PALETTE["flare"], alpha=0.4, lw=0,
+                   label=label, gid="flare", zorder=3)
         label = "_flare-up"
 
 
@@ -387,7 +395,8 @@ def plot_sparkline(weekly: pd.DataFrame, *, weeks: int = 12, units: str = "metri
     """Tiny line of the last ``weeks`` weeks' running distance, for a table cell.
 
     No frame, ticks or title; the y range starts at 0 so a small change looks small. The
-    last point is marked and labelled with its value and unit.
+    last point is marked and labelled with its value and unit in the right 30 % of the
+    Axes (:data:`SPARK_LABEL_SHARE`).
 
     Parameters
     ----------
@@ -421,7 +430,7 @@ def plot_sparkline(weekly: pd.DataFrame, *, weeks: int = 12, units: str = "metri
     ax.plot(x, dist, color=PALETTE["chronic"], lw=1.2)
     ax.plot(x[-1:], dist[-1:], ls="none", marker="o", ms=3, color=PALETTE["pain"])
     ax.set_ylim(0, _finite_max(dist) * 1.15)
-    ax.set_xlim(-0.3, max(len(dist) - 1, 1) + 0.3)
+    ax.set_xlim(-0.3, max(len(dist) - 1, 1) / (1 - SPARK_LABEL_SHARE) + 0.3)
     ax.annotate(f"{dist[-1]:.0f} {dist_unit}", (x[-1], dist[-1]), xytext=(4, 0),
                 textcoords="offset points", va="center", fontsize=7,
                 color=PALETTE["text"], annotation_clip=False)
@@ -774,13 +783,11 @@ def plot_sensitivity(grid: pd.DataFrame, *, ax: Axes | None = None,
     logor = np.where(np.isfinite(orr) & (orr > 0), np.log(np.where(orr > 0, orr, 1.0)),
                      np.nan)
     values = np.full((len(factors), len(combos)), np.nan)
-    ratios = np.full_like(values, np.nan)
     row_of = {f: i for i, f in enumerate(factors)}
     col_of = {c: j for j, c in enumerate(combos)}
-    for f, k, w, v, r in zip(g["factor"].astype("string"), _num(g, "k"),
-                             _num(g, "window_days"), logor, orr, strict=True):
+    for f, k, w, v in zip(g["factor"].astype("string"), _num(g, "k"), _num(g, "window_days"),
+                          logor, strict=True):
         values[row_of[f], col_of[(k, w)]] = v
-        ratios[row_of[f], col_of[(k, w)]] = r
     limit = math.log(OR_CLIP)
     finite = np.abs(values[np.isfinite(values)])
     span = min(max(float(finite.max()) if finite.size else 0.0, math.log(2.0)), limit)
@@ -790,7 +797,7 @@ def plot_sensitivity(grid: pd.DataFrame, *, ax: Axes | None = None,
                       norm=norm, aspect="auto", interpolation="nearest")
     for i, j in zip(*np.nonzero(np.isfinite(values)), strict=True):
         dark = abs(norm(values[i, j]) - 0.5) > 0.3
-        ax.text(j, i, _fmt_or(ratios[i, j]), ha="center", va="center", fontsize=7,
+        ax.text(j, i, _fmt_or(math.exp(values[i, j])), ha="center", va="center", fontsize=7,
                 color="white" if dark else PALETTE["text"])
     ax.set_xticks(np.arange(len(combos)),
                   [f"k={k:g}\n{w:g} d" for k, w in combos])
@@ -812,12 +819,18 @@ def plot_sensitivity(grid: pd.DataFrame, *, ax: Axes | None = None,
 # --------------------------------------------------------------------------- output
 
 
-def figure_svg(fig: Figure, *, title: str | None = None) -> str:
+def figure_svg(fig: Figure, *, title: str | None = None, id_prefix: str | None = None) -> str:
     """The figure as an inline ``<svg>`` element for an HTML5 page.
 
     Text stays text (``svg.fonttype: none``, set only for this call), so the SVG is small
     and searchable; the XML prolog, doctype and matplotlib's metadata block are left out.
-    Element ids are unique per call, so several figures can share a page.
+    A figure with a layout engine (``layout="constrained"``, as :func:`plot_*` make) is
+    saved at its size; one without is cropped to its drawn extent (``bbox_inches="tight"``,
+    which draws it twice).
+    Every element id gets ``id_prefix`` (by default a random one per call) and repeated ids
+    a ``-2``, ``-3``... suffix, with ``url(#...)`` and ``href="#..."`` references following,
+    so several figures can share a page without id clashes; the root ``<svg>`` gets the id
+    ``<id_prefix>chart`` and matplotlib's stylesheet is scoped to it.
 
     Parameters
     ----------
@@ -825,6 +838,8 @@ def figure_svg(fig: Figure, *, title: str | None = None) -> str:
         The figure (``ax.figure`` of any chart).
     title : str, optional
         Accessible name, added as the SVG's first ``<title>`` child.
+    id_prefix : str, optional
+        Prefix of every id in the SVG; pass distinct ones for a reproducible page.
 
     Returns
     -------
@@ -832,12 +847,35 @@ def figure_svg(fig: Figure, *, title: str | None = None) -> str:
         Markup starting with ``<svg``.
     """
     buf = io.StringIO()
+    laid_out = fig.get_layout_engine() is not None
     with mpl.rc_context({"svg.fonttype": "none"}):
-        fig.savefig(buf, format="svg", bbox_inches="tight", pad_inches=0.05,
+        fig.savefig(buf, format="svg", bbox_inches=None if laid_out else "tight",
+                    pad_inches=0.05,
                     metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
     text = buf.getvalue()
-    svg = text[text.index("<svg"):].rstrip()
+    prefix = id_prefix if id_prefix is not None else f"rb{uuid.uuid4().hex[:8]}-"
+    svg = _unique_ids(text[text.index("<svg"):].rstrip(), prefix)
+    # matplotlib's <style> applies to "*", which inline would mean every SVG of the page
+    root = f"{prefix}chart"
+    svg = svg.replace("<svg ", f'<svg id="{root}" ', 1)
+    svg = svg.replace('<style type="text/css">*{', f'<style type="text/css">#{root} *{{', 1)
     if title:
         head = svg.index(">") + 1
         svg = f"{svg[:head]}\n<title>{html.escape(title)}</title>{svg[head:]}"
     return svg
+
+
+def _unique_ids(svg: str, prefix: str) -> str:
+    """Prefix every id (whitespace made ``_``), number repeats, and follow the references."""
+    seen: dict[str, int] = {}
+
+    def rename(match: re.Match) -> str:
+        name = _SPACE.sub("_", match.group(1))
+        seen[name] = seen.get(name, 0) + 1
+        suffix = f"-{seen[name]}" if seen[name] > 1 else ""
+        return f'id="{prefix}{name}{suffix}"'
+
+    def refer(match: re.Match) -> str:
+        return match.group(1) + prefix + _SPACE.sub("_", match.group(2))
+
+    return _REF.sub(refer, _ID.sub(rename, svg))
