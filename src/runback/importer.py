@@ -22,6 +22,7 @@ import posixpath
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from runback import schema
@@ -30,15 +31,18 @@ from runback.errors import NotAnActivityError, ReadError, RunbackError
 from runback.io._dispatch import read_bytes
 from runback.io.exports import Entry, Skip, iter_entries
 from runback.metrics.intensity import hr_histogram
-from runback.metrics.session import summarize_samples
+from runback.metrics.session import MAX_SPEED_M_S, summarize_samples
 from runback.metrics.terrain import TERRAIN_COLUMNS, surfaces
 from runback.store import Store, content_key
 from runback.timezones import resolve_local_dates
 
-__all__ = ["ImportResult", "import_activities", "process_entry", "FileOutcome"]
+__all__ = ["ImportResult", "import_activities", "process_entry", "process_entries",
+           "FileOutcome"]
 
 #: Process files in parallel when at least this many need parsing.
 PARALLEL_MIN_FILES = 24
+#: Files summarised together in one vectorised pass.
+BATCH_FILES = 32
 
 _SUMMARY_FALLBACKS = {
     # activities column <- device / log column, used when the record stream gives nothing
@@ -122,46 +126,97 @@ class ImportResult:
 def process_entry(entry: Entry, cache_root: str | None = None,
                   key: str | None = None) -> FileOutcome:
     """Read one entry through the cache. Never raises for a bad file."""
-    out = FileOutcome(entry.name, entry.root, entry.rel)
+    return process_entries([entry], cache_root, [key])[0]
+
+
+def process_entries(entries: list[Entry], cache_root: str | None = None,
+                    keys: list[str | None] | None = None) -> list[FileOutcome]:
+    """Read a batch of entries through the cache. Never raises for a bad file.
+
+    Each file is read on its own; the session summaries of every file read are then
+    computed in one vectorised pass over all their records (:func:`_summarize_many`), which
+    costs a fraction of summarising file by file. ``keys`` are the content keys when the
+    caller has them already.
+    """
     store = Store(cache_root)
+    keys = list(keys) if keys is not None else [None] * len(entries)
+    outcomes, parsed_files = [], []
+    for entry, key in zip(entries, keys, strict=True):
+        out, parsed = _read_entry(entry, store, key)
+        outcomes.append(out)
+        if parsed is not None:
+            parsed_files.append((entry, out, parsed))
+    summaries = _summarize_many([p for _, _, p in parsed_files])
+    for (entry, out, parsed), summary in zip(parsed_files, summaries, strict=True):
+        if isinstance(summary, RunbackError):
+            out.skip = getattr(summary, "reason", None) or str(summary)
+            out.not_activity = isinstance(summary, NotAnActivityError)
+            store.put(out.key, {"name": entry.name, "skip": out.skip,
+                                "not_activity": out.not_activity}, {})
+            continue
+        if isinstance(summary, Exception):  # a bug must not stop the batch; not cached
+            out.skip = _unexpected(summary)
+            continue
+        acts, hist = summary
+        out.activities, out.hr_hist = acts, hist
+        out.warnings = list(parsed.warnings) + _spike_warnings(acts)
+        store.put(out.key, {"name": entry.name, "warnings": out.warnings},
+                  {"activities": acts, "samples": parsed.samples, "laps": parsed.laps,
+                   "hr_hist": hist})
+    return outcomes
+
+
+def _unexpected(e: Exception) -> str:
+    return f"unexpected error while reading ({type(e).__name__}: {e}); please report it"
+
+
+def _read_entry(entry: Entry, store: Store, key: str | None):
+    """``(outcome, parsed)``: parsed is None when the outcome is final (cached or skipped)."""
+    out = FileOutcome(entry.name, entry.root, entry.rel)
     try:
         data = entry.load()
     except ReadError as e:
         out.skip = e.reason
-        return out
+        return out, None
     out.key = key = key or content_key(data)
     meta = store.meta(key)
     if meta is not None:
         if meta.get("skip"):
             out.skip, out.not_activity = meta["skip"], bool(meta.get("not_activity"))
             out.cached = True
-            return out
+            return out, None
         acts = store.load(key, "activities")
         hist = store.load(key, "hr_hist")
         if acts is not None and hist is not None:
             out.activities, out.hr_hist = acts, hist
             out.warnings = list(meta.get("warnings", []))
             out.cached = True
-            return out
+            return out, None
     try:
         parsed = read_bytes(data, entry.format, entry.name)
         if parsed.activities.empty:
             raise NotAnActivityError(entry.name, "no activity in the file")
-        acts, hist = _summarize(parsed)
     except RunbackError as e:
         out.skip = getattr(e, "reason", None) or str(e)
         out.not_activity = isinstance(e, NotAnActivityError)
         store.put(key, {"name": entry.name, "skip": out.skip,
                         "not_activity": out.not_activity}, {})
-        return out
+        return out, None
     except Exception as e:  # noqa: BLE001 - a bug must not stop the batch; not cached
-        out.skip = f"unexpected error while reading ({type(e).__name__}: {e}); please report it"
-        return out
-    out.activities, out.hr_hist, out.warnings = acts, hist, list(parsed.warnings)
-    store.put(key, {"name": entry.name, "warnings": out.warnings},
-              {"activities": acts, "samples": parsed.samples, "laps": parsed.laps,
-               "hr_hist": hist})
-    return out
+        out.skip = _unexpected(e)
+        return out, None
+    return out, parsed
+
+
+def _spike_warnings(acts: pd.DataFrame) -> list[str]:
+    """One warning per activity that lost GPS fixes to the spike rule, with the count."""
+    if "gps_spikes" not in acts.columns:
+        return []
+    multi = len(acts) > 1
+    return [f"{f'part {part}: ' if multi else ''}{int(n)} GPS fixes dropped for an "
+            f"implausible speed (over {MAX_SPEED_M_S:.0f} m/s)"
+            for part, n in zip(acts["part"], acts["gps_spikes"], strict=True)
+            if pd.notna(n) and n > 0]
 
 
 def _from_index(entry: Entry, key: str, index: dict, groups: dict) -> FileOutcome | None:
@@ -209,33 +264,84 @@ def _index_rows(outcomes: list[FileOutcome]) -> dict[str, pd.DataFrame]:
     }
 
 
-def _summarize(parsed) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Session summaries (part-keyed) and the long heart-rate histogram of a parsed file."""
-    acts = parsed.activities
-    samples = parsed.samples
-    if len(samples):
-        s = samples.rename(columns={"part": "activity_id"})
-        s["activity_id"] = s["activity_id"].astype("string")
+#: Parts of one file in a batch summary: activity id = file number * stride + part.
+_PART_STRIDE = 1_000_000
+
+
+def _summarize_many(parsed_files: list) -> list:
+    """Session summaries of many parsed files in one vectorised pass.
+
+    Returns, per file, ``(activities, hr_hist)``: the file's activities joined with their
+    session summary and ``n_samples``, and its long heart-rate histogram (part, bpm,
+    seconds); or the exception that file raised. When the batch pass fails, each file is summarised on its
+    own, so one bad file cannot take its neighbours down with it.
+    """
+    if len(parsed_files) <= 1:
+        return [_summarize_one(p) for p in parsed_files]
+    try:
+        return _summarize_batch(parsed_files)
+    except Exception:  # noqa: BLE001 - find the culprit file by file
+        return [_summarize_one(p) for p in parsed_files]
+
+
+def _summarize_one(parsed):
+    try:
+        return _summarize_batch([parsed])[0]
+    except Exception as e:  # noqa: BLE001 - reported per file by the caller
+        return e
+
+
+def _summarize_batch(parsed_files: list) -> list[tuple[pd.DataFrame, pd.DataFrame]]:
+    """Session summaries (part-keyed) and long heart-rate histograms of parsed files."""
+    frames, numbers = [], []
+    for j, p in enumerate(parsed_files):
+        if len(p.samples):
+            frames.append(p.samples)
+            numbers.append(np.full(len(p.samples), j, dtype="int64"))
+    summaries: dict[int, pd.DataFrame] = {}
+    hists: dict[int, pd.DataFrame] = {}
+    counts: dict[int, pd.Series] = {}
+    if frames:
+        s = pd.concat(frames, ignore_index=True)
+        ids = np.concatenate(numbers) * _PART_STRIDE + s["part"].to_numpy(dtype="int64")
+        s = s.drop(columns="part")
+        s["activity_id"] = pd.array(ids.astype(str), dtype="string")
         summary = summarize_samples(s)
-        summary.index = summary.index.astype("int64")
-        hist = hr_histogram(s)
-        hist.index = hist.index.astype("int64")
-        long = hist.stack()
+        sid = summary.index.astype("int64")
+        summary.index = pd.Index(sid % _PART_STRIDE, name="part")
+        for j, rows in summary.groupby(sid // _PART_STRIDE, sort=False):
+            summaries[int(j)] = rows
+        n = pd.Series(ids).value_counts()
+        for j, rows in n.groupby(n.index // _PART_STRIDE, sort=False):
+            counts[int(j)] = pd.Series(rows.to_numpy(), index=rows.index % _PART_STRIDE)
+        wide = hr_histogram(s)
+        wide.index = wide.index.astype("int64")
+        long = wide.stack()
         long = long[long > 0]
-        hist_long = pd.DataFrame({
-            "part": long.index.get_level_values(0).astype("int64"),
+        hid = long.index.get_level_values(0).to_numpy()
+        table = pd.DataFrame({
+            "part": hid % _PART_STRIDE,
             "bpm": long.index.get_level_values(1).astype("int64"),
             "seconds": long.to_numpy(dtype="float64"),
         })
-        summary = summary.drop(columns=[c for c in summary.columns if c in acts.columns])
-        acts = acts.join(summary, on="part")
-    else:
-        hist_long = pd.DataFrame({"part": pd.Series([], dtype="int64"),
-                                  "bpm": pd.Series([], dtype="int64"),
-                                  "seconds": pd.Series([], dtype="float64")})
-    n = acts["part"].map(samples.groupby("part").size()) if len(samples) else 0
-    acts = acts.assign(n_samples=pd.Series(n, index=acts.index).fillna(0).astype("int64"))
-    return acts, hist_long
+        for j, rows in table.groupby(hid // _PART_STRIDE, sort=False):
+            hists[int(j)] = rows.reset_index(drop=True)
+    out = []
+    for j, p in enumerate(parsed_files):
+        acts = p.activities
+        if j in summaries:
+            summary = summaries[j]
+            summary = summary.drop(columns=[c for c in summary.columns if c in acts.columns])
+            acts = acts.join(summary, on="part")
+        n = acts["part"].map(counts[j]) if j in counts else pd.Series(0, index=acts.index)
+        acts = acts.assign(n_samples=n.fillna(0).astype("int64"))
+        hist = hists.get(j)
+        if hist is None:
+            hist = pd.DataFrame({"part": pd.Series([], dtype="int64"),
+                                 "bpm": pd.Series([], dtype="int64"),
+                                 "seconds": pd.Series([], dtype="float64")})
+        out.append((acts, hist))
+    return out
 
 
 def import_activities(paths, *, tz: str | None = None, tz_source: str = "option",
@@ -314,16 +420,18 @@ def _process_all(todo, cache_root, workers, progress, strict, done=0) -> list[Fi
 
     n_workers = workers if workers is not None else (os.cpu_count() or 1)
     if n_workers > 1 and len(todo) >= PARALLEL_MIN_FILES:
+        size = max(1, min(BATCH_FILES, len(todo) // (4 * n_workers)))
+        batches = [todo[i:i + size] for i in range(0, len(todo), size)]
         with ProcessPoolExecutor(max_workers=n_workers) as pool:
-            chunk = max(1, min(16, len(todo) // (4 * n_workers)))
-            entries = [e for e, _ in todo]
-            keys = [k for _, k in todo]
-            for o in pool.map(process_entry, entries, [cache_root] * len(todo), keys,
-                              chunksize=chunk):
-                record(o)
+            for outs in pool.map(process_entries, [[e for e, _ in b] for b in batches],
+                                 [cache_root] * len(batches), [[k for _, k in b] for b in batches]):
+                for o in outs:
+                    record(o)
     else:
-        for e, k in todo:
-            record(process_entry(e, cache_root, k))
+        for i in range(0, len(todo), BATCH_FILES):
+            batch = todo[i:i + BATCH_FILES]
+            for o in process_entries([e for e, _ in batch], cache_root, [k for _, k in batch]):
+                record(o)
     return results
 
 

@@ -30,6 +30,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from runback.errors import ReadError, UnsupportedFormatError
+from runback.io.base import read_regular_file
 
 __all__ = ["Entry", "Skip", "iter_entries", "FORMATS", "format_of"]
 
@@ -198,14 +199,7 @@ def _walk_folder(root: str, excluded: frozenset[str]) -> Iterator[Entry | Skip]:
 
 
 def _read_file(path: str) -> bytes:
-    try:
-        size = os.path.getsize(path)
-        if size > MAX_FILE_BYTES:
-            raise ReadError(path, f"file is {size} bytes, over the {MAX_FILE_BYTES} limit")
-        with open(path, "rb") as fh:
-            return fh.read()
-    except OSError as e:
-        raise ReadError(path, f"cannot read file: {e.strerror}") from e
+    return read_regular_file(path, path, max_bytes=MAX_FILE_BYTES)
 
 
 def _open_zip(path: str) -> zipfile.ZipFile:
@@ -216,7 +210,11 @@ def _open_zip(path: str) -> zipfile.ZipFile:
 
 
 def _gunzip(data: bytes, name: str) -> bytes:
-    """Decompress gzip ``data`` with the size and ratio limits."""
+    """Decompress gzip ``data`` with the size and ratio limits.
+
+    The ratio is checked after every MiB of output against the compressed bytes consumed
+    so far, so a bomb is refused after a few MiB of output, whatever size it claims.
+    """
     d = zlib.decompressobj(16 + zlib.MAX_WBITS)
     out = bytearray()
     try:
@@ -224,8 +222,10 @@ def _gunzip(data: bytes, name: str) -> bytes:
         while buf:
             chunk = d.decompress(buf, 2**20)
             out += chunk
-            _check_size(len(out), len(data), name)
             buf = d.unconsumed_tail
+            # the ratio counts the input read so far: concatenated members cannot hide a
+            # bomb behind the size of the whole file
+            _check_size(len(out), len(data) - len(buf) - len(d.unused_data), name)
             if d.eof:
                 # concatenated gzip members: carry on with the rest
                 rest = d.unused_data
