@@ -37,7 +37,7 @@ import platformdirs
 __all__ = ["PARSER_VERSION", "Store", "content_key", "default_cache_dir"]
 
 #: Bump whenever readers or stored summaries change: old cache entries are then ignored.
-PARSER_VERSION = 1
+PARSER_VERSION = 2
 _TABLES = ("activities", "samples", "laps", "hr_hist")
 _INDEX_TABLES = ("files", "activities", "hr_hist")
 

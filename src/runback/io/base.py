@@ -14,15 +14,18 @@ from __future__ import annotations
 import io
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+import numpy as np
 import pandas as pd
 
 from runback import schema
 from runback.errors import ReadError
 
-__all__ = ["ParsedFile", "Source", "read_source", "source_name", "normalize_sport"]
+__all__ = ["ParsedFile", "Source", "read_source", "source_name", "normalize_sport",
+           "read_regular_file", "MAX_STEP_BACK_S", "recorded_before", "time_order_warning"]
 
 Source = str | os.PathLike | bytes | BinaryIO
 
@@ -82,17 +85,84 @@ def read_source(source: Source, name: str | None = None) -> bytes:
     if isinstance(source, bytes | bytearray | memoryview):
         return bytes(source)
     if isinstance(source, str | os.PathLike):
-        try:
-            with open(source, "rb") as fh:
-                return fh.read()
-        except OSError as e:
-            raise ReadError(source_name(source, name), f"cannot read file: {e.strerror}") from e
+        return read_regular_file(source, source_name(source, name))
     if isinstance(source, io.IOBase) or hasattr(source, "read"):
         data = source.read()
         if isinstance(data, str):
             raise ReadError(source_name(source, name), "expected a binary file object")
         return data
     raise TypeError(f"source must be a path, bytes or a binary file, not {type(source)!r}")
+
+
+def read_regular_file(path: str | os.PathLike, name: str, max_bytes: int | None = None) -> bytes:
+    """All bytes of the regular file at ``path``; a FIFO, device or folder is refused.
+
+    The file is opened without blocking and checked on the open descriptor, so a FIFO named
+    like an activity (``run.fit``) cannot hang the reader waiting for a writer.
+
+    Raises
+    ------
+    ReadError
+        When the file cannot be opened or read, is not a regular file, or is larger than
+        ``max_bytes``.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as e:
+        raise ReadError(name, f"cannot read file: {e.strerror}") from e
+    with os.fdopen(fd, "rb") as fh:
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                raise ReadError(name, "not a regular file (a FIFO, device or folder); not read")
+            if max_bytes is not None and st.st_size > max_bytes:
+                raise ReadError(name, f"file is {st.st_size} bytes, over the {max_bytes} limit")
+            return fh.read()
+        except OSError as e:
+            raise ReadError(name, f"cannot read file: {e.strerror}") from e
+
+
+#: A sample dated more than this before the latest time already read in its activity lies in
+#: a span the file has already recorded (a device clock set back, a track pasted twice):
+#: it is left out, since sorting it in would interleave two recordings. Smaller steps back
+#: (a late fix, laps overlapping by seconds) keep file order. [s]
+MAX_STEP_BACK_S = 60.0
+
+
+def recorded_before(times: pd.Series, max_step_back_s: float = MAX_STEP_BACK_S) -> np.ndarray:
+    """Mask of the samples dated more than ``max_step_back_s`` before an earlier sample.
+
+    Parameters
+    ----------
+    times : Series of datetime64
+        Sample times of one activity, in file order, without missing values.
+    max_step_back_s : float
+        Largest step back in time that keeps a sample. [s]
+
+    Returns
+    -------
+    ndarray of bool
+        True for the samples to leave out.
+    """
+    t = pd.to_datetime(times, utc=True).to_numpy("datetime64[ns]").astype("int64")
+    if len(t) < 2:
+        return np.zeros(len(t), dtype=bool)
+    latest = np.maximum.accumulate(t)
+    back = np.zeros(len(t), dtype="int64")
+    back[1:] = latest[:-1] - t[1:]
+    return back > max_step_back_s * 1e9
+
+
+def time_order_warning(times: pd.Series, dropped: np.ndarray, label: str = "") -> str | None:
+    """The warning for samples whose time goes backwards (None when it never does)."""
+    steps = int((pd.Series(times).diff().dt.total_seconds() < 0).sum())
+    if not steps:
+        return None
+    n = int(dropped.sum())
+    if not n:
+        return f"{label}time goes backwards at {steps} points; file order kept"
+    return (f"{label}time goes backwards at {steps} points; {n} points dated more than "
+            f"{MAX_STEP_BACK_S:.0f} s before a time already recorded were left out")
 
 
 # Sport names as files and logs spell them -> runback's sport (and sub_sport when implied).

@@ -48,8 +48,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from runback import schema
-from runback.errors import DiaryError
-from runback.io.base import Source, source_name
+from runback.errors import DiaryError, ReadError
+from runback.io.base import Source, read_regular_file, source_name
 
 __all__ = [
     "DiaryResult",
@@ -70,6 +70,8 @@ DIARY_COLUMNS = ("date", "pain", "location", "pain_type", "timing", "sleep_hours
                  "interventions", "red_flags", "notes")
 #: Every column the reader understands (the contract's plus the ``flare`` extension).
 KNOWN_COLUMNS = (*DIARY_COLUMNS, "flare")
+#: Largest diary file read: decades of daily rows are a few megabytes. [byte]
+MAX_DIARY_BYTES = 64 * 2**20
 
 LOCATIONS = ("lower", "mid", "upper")
 PAIN_TYPES = ("spasm", "radiating", "ache", "stiffness")
@@ -286,13 +288,12 @@ def _read_bytes(source: Source, label: str) -> bytes:
     if isinstance(source, bytes | bytearray | memoryview):
         return bytes(source)
     if isinstance(source, str | os.PathLike):
+        if not os.path.lexists(source):
+            raise DiaryError(f"{label}: diary file not found")
         try:
-            with open(source, "rb") as fh:
-                return fh.read()
-        except FileNotFoundError:
-            raise DiaryError(f"{label}: diary file not found") from None
-        except OSError as e:
-            raise DiaryError(f"{label}: cannot read the diary: {e.strerror}") from e
+            return read_regular_file(source, label, max_bytes=MAX_DIARY_BYTES)
+        except ReadError as e:
+            raise DiaryError(f"{label}: cannot read the diary: {e.reason}") from e
     data = source.read()
     if isinstance(data, str):
         raise DiaryError(f"{label}: expected a binary file object")

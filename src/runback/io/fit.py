@@ -48,7 +48,14 @@ from fitparse.records import BASE_TYPES, Crc
 from fitparse.utils import FitEOFError, FitHeaderError, FitParseError
 
 from runback.errors import NotAnActivityError, ReadError
-from runback.io.base import ParsedFile, Source, read_source, source_name
+from runback.io.base import (
+    ParsedFile,
+    Source,
+    read_source,
+    recorded_before,
+    source_name,
+    time_order_warning,
+)
 from runback.io.fit_fast import decode_fast
 from runback.io.fit_messages import USED_FIELDS, FitMessages
 
@@ -365,7 +372,9 @@ def read_fit(source: Source, *, name: str | None = None) -> ParsedFile:
         device_avg_hr_bpm [1/min], device_max_hr_bpm [1/min], calories_kcal [kcal]),
         ``samples`` (``raw_samples``, in file order; see the module docstring for the
         channels), ``laps`` (``raw_laps``) and ``warnings`` (CRC mismatch, truncation,
-        missing session).
+        missing session, records dated more than
+        :data:`~runback.io.base.MAX_STEP_BACK_S` before a time already read, which are
+        left out).
 
     Raises
     ------
@@ -408,7 +417,15 @@ def read_fit(source: Source, *, name: str | None = None) -> ParsedFile:
     sport = [_sport(s, sub) for s, sub in zip(sessions["sport"], sessions["sub_sport"],
                                                 strict=True)]
     activities = _activities(sessions, sport, messages)
-    samples = _samples(records, _part_of(records["timestamp"], starts), np.array(sport))
+    part = _part_of(records["timestamp"], starts)
+    dropped = np.zeros(len(records), dtype=bool)
+    for p in np.unique(part):
+        at = np.flatnonzero(part == p)
+        dropped[at] = recorded_before(records["timestamp"].iloc[at])
+    if dropped.any():
+        warnings.append(time_order_warning(records["timestamp"], dropped))
+        records, part = records[~dropped].reset_index(drop=True), part[~dropped]
+    samples = _samples(records, part, np.array(sport))
     laps = _laps(messages.get("lap"), starts)
     return ParsedFile.build(activities, samples, laps, warnings)
 

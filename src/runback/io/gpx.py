@@ -17,7 +17,8 @@ What one file becomes
   :data:`PART_GAP_S` apart they become separate parts (activities).
 - Times are UTC; a time without an offset is UTC, as the GPX schema defines. Points without
   a time are dropped with a warning; when fewer than half the points have one, the file is
-  a route, not an activity. Times that go backwards keep file order, with a warning.
+  a route, not an activity. Times that go backwards keep file order, with a warning; a point dated more than
+  :data:`~runback.io.base.MAX_STEP_BACK_S` before a time already read is left out.
 - Elevation missing -> NaN; a file whose elevations are all exactly 0 has none (NaN).
   Positions outside the globe or at exactly (0, 0) are missing.
 - ``distance_m`` is the cumulative great-circle (haversine) distance along the track.
@@ -50,7 +51,15 @@ import pandas as pd
 
 from runback.errors import NotAnActivityError, ReadError
 from runback.io._xml import child_text, parse_times, parse_xml, utc_offset_s
-from runback.io.base import ParsedFile, Source, normalize_sport, read_source, source_name
+from runback.io.base import (
+    ParsedFile,
+    Source,
+    normalize_sport,
+    read_source,
+    recorded_before,
+    source_name,
+    time_order_warning,
+)
 
 __all__ = ["read_gpx", "haversine_m", "EXTENSION_MAP", "STRAVA_TYPE_CODES", "PART_GAP_S"]
 
@@ -151,11 +160,12 @@ def read_gpx(source: Source, *, name: str | None = None) -> ParsedFile:
     for part, pts in points.groupby("part", sort=True):
         trk = tracks[int(pts["track"].iloc[0])]
         sport, implied = normalize_sport(_sport_label(tracks, pts["track"].unique()))
-        backwards = int((pts["timestamp"].diff().dt.total_seconds() < 0).sum())
-        if backwards:
-            warnings.append(f"time goes backwards at {backwards} points"
-                            f"{f' in part {part}' if points['part'].max() else ''}; "
-                            "file order kept")
+        dropped = recorded_before(pts["timestamp"])
+        label = f"part {part}: " if points["part"].max() else ""
+        warning = time_order_warning(pts["timestamp"], dropped, label)
+        if warning:
+            warnings.append(warning)
+            pts = pts[~dropped]
         activities.append(_activity_row(int(part), pts, trk, meta, creator, sport, implied))
         samples.append(_samples(pts, running=sport == "running"))
     return ParsedFile.build(activities, pd.concat(samples, ignore_index=True), None, warnings)

@@ -20,7 +20,9 @@ What one file becomes
   pool swim) is kept with laps and no samples.
 - Track points -> ``samples`` by :data:`TRACKPOINT_MAP`: points without a time are dropped
   with a warning, missing positions (treadmill, indoor) and missing distances are NaN,
-  times that go backwards keep file order with a warning. A heart rate of 0 is NaN.
+  times that go backwards keep file order with a warning (a point dated more than
+  :data:`~runback.io.base.MAX_STEP_BACK_S` before a time already read is left out). A
+  heart rate of 0 is NaN.
 - Cadence for running counts one foot in every TCX writer seen (Garmin ``RunCadence``,
   Polar ``Cadence``), so for running ``cadence_spm = 2 * cadence``; other sports keep the
   recorded revolutions per minute. ``distance_m`` is the device's ``DistanceMeters``.
@@ -44,7 +46,15 @@ import pandas as pd
 
 from runback.errors import NotAnActivityError, ReadError
 from runback.io._xml import child_float, child_text, parse_times, parse_xml, to_float
-from runback.io.base import ParsedFile, Source, normalize_sport, read_source, source_name
+from runback.io.base import (
+    ParsedFile,
+    Source,
+    normalize_sport,
+    read_source,
+    recorded_before,
+    source_name,
+    time_order_warning,
+)
 
 __all__ = ["read_tcx", "TRACKPOINT_MAP"]
 
@@ -131,9 +141,11 @@ def _activity(act: ET.Element, part: int,
     label = f"activity {part}: "
     if untimed:
         warnings.append(f"{label}dropped {untimed} of {n_points} track points without a time")
-    backwards = int((points["timestamp"].diff().dt.total_seconds() < 0).sum())
-    if backwards:
-        warnings.append(f"{label}time goes backwards at {backwards} points; file order kept")
+    dropped = recorded_before(points["timestamp"])
+    warning = time_order_warning(points["timestamp"], dropped, label)
+    if warning:
+        warnings.append(warning)
+        points = points[~dropped].reset_index(drop=True)
 
     lap_rows = _laps(lap_els, lap_starts, points, part)
     start = lap_starts.min() if points.empty else points["timestamp"].min()
