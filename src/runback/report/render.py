@@ -80,15 +80,23 @@ def write_atomic(path, text: str) -> None:
     """Write ``text`` (UTF-8) to ``path`` through a temporary file in the same folder.
 
     A reader never sees a half-written report: the file appears complete or not at all.
+    The file gets the mode of the file it replaces, else the usual mode for new files.
     """
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
+    if os.path.exists(path):
+        mode = os.stat(path).st_mode & 0o777
+    else:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

@@ -527,6 +527,11 @@ def factor_sentence(result, *, units: str = "metric") -> str:
         return ("No factor could be compared with your flare-ups: the analysis needs "
                 "flare-ups with comparable flare-free days in the same month.")
     row = strongest_factor(result.factors)
+    if result.power == "descriptive only":
+        s = "s" if result.n_onsets != 1 else ""
+        return (f"With {result.n_onsets} usable flare-up{s}, no factor can be told apart "
+                "from chance (testing needs at least 8); the factor table below is "
+                "descriptive only. Keep logging.")
     if row is None:
         return (f"No factor could be tested with {result.n_onsets} flare-up"
                 f"{'s' if result.n_onsets != 1 else ''}: see the notes in the factor table.")

@@ -1,0 +1,234 @@
+"""The runner's HTML report: section order, inline charts, escaping, privacy, files."""
+
+from __future__ import annotations
+
+import os
+import re
+from html.parser import HTMLParser
+
+import pytest
+from matplotlib.figure import Figure
+
+from runback.report import SECTIONS, fmt
+from tests.report.conftest import XSS_FILE, XSS_NAME, XSS_NOTE, load, write_athlete
+
+
+class Outline(HTMLParser):
+    """Section ids in document order, every <svg>/<img>, every id, chart figures."""
+
+    def __init__(self):
+        super().__init__()
+        self.sections, self.ids, self.svgs, self.imgs, self.figures = [], [], 0, [], 0
+        self.scripts = 0
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if "id" in a:
+            self.ids.append(a["id"])
+        if tag == "section":
+            self.sections.append(a.get("id"))
+        elif tag == "svg":
+            self.svgs += 1
+        elif tag == "img":
+            self.imgs.append(a.get("src", ""))
+        elif tag == "figure" and "chart" in a.get("class", ""):
+            self.figures += 1
+        elif tag == "script":
+            self.scripts += 1
+
+
+def outline(html: str) -> Outline:
+    o = Outline()
+    o.feed(html)
+    return o
+
+
+def section(html: str, sid: str) -> str:
+    start = html.index(f'<section id="{sid}"')
+    return html[start:html.index("</section>", start)]
+
+
+def text_of(fragment: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", fragment))
+
+
+NETWORK = re.compile(r"""(?:\b(?:src|href|action|poster|data)\s*=\s*["']?\s*(?:https?:)?//)"""
+                     r"""|url\(\s*["']?\s*(?:https?:)?//|@import""", re.I)
+
+
+def test_sample_report_sections_in_order(sample_report):
+    html = sample_report.read_text(encoding="utf-8")
+    o = outline(html)
+    # the sample runner logs no red flag, so the report starts with the summary
+    assert o.sections == [s for s in SECTIONS if s != "red-flags"]
+    assert len(o.ids) == len(set(o.ids))
+
+
+def test_sample_report_charts_are_inline(sample_report):
+    html = sample_report.read_text(encoding="utf-8")
+    o = outline(html)
+    charts = section(html, "charts")
+    # weekly, pain calendar, load, terrain, intensity, forest plot, sensitivity
+    assert o.figures == 7
+    assert charts.count("<svg") == 7
+    assert all(src.startswith("data:image/") for src in o.imgs)
+    assert not NETWORK.search(html), NETWORK.search(html)
+    assert 'http-equiv="Content-Security-Policy"' in html
+    assert o.scripts == 0
+
+
+def test_sample_report_has_the_disclaimer_and_the_method(sample_report):
+    html = sample_report.read_text(encoding="utf-8")
+    assert "not medical advice" in text_of(section(html, "disclaimer")).lower()
+    method = text_of(section(html, "method"))
+    for words in ("case-crossover", "permutation", "Benjamini-Hochberg", "underpowered",
+                  "descriptive only", "not causes", "200 circular shifts"):
+        assert words in method
+
+
+def test_sample_summary_names_the_planted_trigger(sample_report, sample_truth):
+    html = sample_report.read_text(encoding="utf-8")
+    text = text_of(section(html, "summary"))
+    first, last = (fmt.day(sample_truth[k]) for k in ("first_day", "last_day"))
+    assert f"Your data cover {first} to {last}" in text
+    onsets = sample_truth["flare_onsets"]
+    assert f"shows {len(onsets)} flare-ups" in text
+    assert f"the last began on {fmt.day(onsets[-1])}" in text
+    # the planted cause: steep descents on shuttle runs
+    assert "steeper than -10 %" in text
+    assert "the strongest link is steep downhill running (descent)" in text
+    assert "suggestive, q = " in text
+    assert "reverse causation" in text
+    assert "caus" not in text.replace("not proof of cause", "").replace(
+        "reverse causation", "").replace("not a reason", "")
+
+
+def test_sample_factor_table_puts_descent_first(sample_report):
+    html = sample_report.read_text(encoding="utf-8")
+    table = section(html, "factors")
+    rows = re.findall(r'<tr[^>]*><th scope="row">([^<]+)</th>', table)
+    assert rows[0] == "descent"
+    assert {"treadmill", "cold"} <= set(rows)
+    assert "no estimate" in table
+
+
+def test_user_text_is_escaped(hostile_report):
+    html = hostile_report.read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;" in html
+    assert "&lt;b onmouseover=alert(4)&gt;Hill&lt;/b&gt;" in html
+    assert "&lt;img src=x onerror=alert(3)&gt;.gpx" in html
+    for raw in (XSS_NOTE, XSS_NAME, XSS_FILE, "<script", "<img src=x", "<b onmouseover"):
+        assert raw not in html
+    assert outline(html).scripts == 0
+
+
+def test_red_flags_come_first_with_their_notes(hostile_report):
+    html = hostile_report.read_text(encoding="utf-8")
+    o = outline(html)
+    assert o.sections == list(SECTIONS)
+    flags = text_of(section(html, "red-flags"))
+    assert "pain at night" in flags and "Wed 2 Apr 2025" in flags
+    assert "alert(1)" in flags          # the day's note, escaped, beside the flag
+
+
+def test_no_machine_paths_in_the_report(hostile_report, hostile_athlete):
+    html = hostile_report.read_text(encoding="utf-8")
+    assert str(hostile_athlete.parent) not in html
+    skipped = text_of(section(html, "data-quality"))
+    assert "activities/<img src=x onerror=alert(3)>.gpx" in skipped.replace("&lt;", "<").replace(
+        "&gt;", ">")
+
+
+# Distinctive coordinates, in Switzerland (the time zone comes from them).
+WHERE = (46.9876543, 7.4567891)
+
+
+@pytest.fixture(scope="module")
+def located(tmp_path_factory):
+    folder = write_athlete(tmp_path_factory.mktemp("located") / "athlete", where=WHERE)
+    return load(folder, tmp_path_factory.mktemp("located-cache"))
+
+
+def coordinate_digits(html: str) -> list[str]:
+    return [d for d in ("46.9876", "46.98765", "7.45678", "7.4567891") if d in html]
+
+
+def test_no_coordinates_without_show_routes(located):
+    # the digits are in the data, so the check could fail
+    assert f"{located.activities['start_lat_deg'].iloc[0]:.7f}" == "46.9876543"
+    assert f"{located.samples()['longitude_deg'].iloc[0]:.4f}" == "7.4568"
+    html = located.report()
+    assert coordinate_digits(html) == []
+    assert 'class="route"' not in html
+
+
+def test_show_routes_draws_shapes_without_coordinates(located):
+    html = located.report(show_routes=True)
+    charts = section(html, "charts")
+    assert charts.count('class="route"') == 12          # the latest 12 runs
+    assert "Routes of your latest runs" in charts
+    assert coordinate_digits(html) == []
+    assert not NETWORK.search(html)
+
+
+def test_imperial_report_shows_miles(tmp_path):
+    folder = write_athlete(tmp_path / "athlete", km=8.0)
+    log = load(folder, tmp_path / "cache", units="imperial")
+    html = log.report()
+    summary_text = text_of(section(html, "summary"))
+    assert re.search(r"\d+\.\d mi a week", summary_text)
+    assert " km" not in summary_text
+    assert "Weekly running distance (mi)" in html
+    assert "distance [mi]" in section(html, "charts")
+
+
+def test_report_without_a_diary(tmp_path):
+    folder = write_athlete(tmp_path / "athlete", diary=False)
+    log = load(folder, tmp_path / "cache")
+    html = log.report(title="Training <only>")
+    o = outline(html)
+    assert o.sections == [s for s in SECTIONS if s != "red-flags"]
+    assert "No pain diary was given" in text_of(section(html, "summary"))
+    assert "<title>Training &lt;only&gt;</title>" in html
+    assert o.figures == 4                       # no pain calendar, forest plot or grid
+
+
+def test_report_with_a_diary_but_no_flare_up(tmp_path):
+    folder = write_athlete(tmp_path / "athlete", flare_days=())
+    log = load(folder, tmp_path / "cache")
+    html = log.report()
+    assert "shows no flare-up" in text_of(section(html, "summary"))
+    assert "no flare-up onset" in text_of(section(html, "factors"))
+
+
+def test_report_writes_atomically_and_computes_factors_once(tmp_path, monkeypatch):
+    folder = write_athlete(tmp_path / "athlete")
+    log = load(folder, tmp_path / "cache")
+    calls = []
+    original = log.factors
+
+    def counting(**kwargs):
+        calls.append(kwargs)
+        return original(**kwargs)
+
+    monkeypatch.setattr(log, "factors", counting)
+    out = tmp_path / "out"
+    out.mkdir()
+    html = log.report(out / "r.html", n_permutations=50)
+    assert len(calls) == 1 and calls[0]["n_permutations"] == 50
+    assert (out / "r.html").read_text(encoding="utf-8") == html
+    assert sorted(p.name for p in out.iterdir()) == ["r.html"]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (out / "r.html").stat().st_mode & 0o777 == 0o666 & ~umask
+    assert "50 circular shifts per cell" in html
+
+
+@pytest.mark.parametrize("method", ["plot_weekly_mileage", "plot_load", "plot_terrain",
+                                    "plot_intensity", "plot_factors", "plot_sensitivity",
+                                    "plot_pain_calendar"])
+def test_log_plot_methods_draw_on_the_given_axes(located, method):
+    ax = Figure().add_subplot()
+    assert getattr(located, method)(ax=ax) is ax
+    assert ax.get_title(loc="left")
+    assert len(ax.patches) + len(ax.lines) + len(ax.collections) + len(ax.images) > 0
