@@ -3,7 +3,8 @@
 Layout::
 
     <cache dir>/v<PARSER_VERSION>/<key[:2]>/<key>/
-        meta.json            {"key", "version", "name", "warnings", "skip"}
+        meta.json            {"key", "version", "name", "warnings", "skip", "tables",
+                              "sizes", "digests"}
         activities.parquet   the file's activities with their session summaries
         samples.parquet      the record stream
         laps.parquet
@@ -12,34 +13,44 @@ Layout::
                              the small tables of every entry, for fast re-runs
 
 The cache folder is ``$RUNBACK_CACHE_DIR`` when set, else the platform's user cache folder
-(``~/.cache/runback`` on Linux). It is created readable by its owner only.
+(``~/.cache/runback`` on Linux). Its folders are created readable by their owner only
+(0700) and its files 0600.
 
 An entry is written into a private temporary folder beside its final place and renamed
-into place in one step, so a crash (even ``kill -9``) leaves either the whole entry or none.
-Nothing is trusted without a check: an entry whose meta.json is missing, unreadable, or
-names another key or version, or whose Parquet files do not load, is treated as absent,
-removed and rebuilt. Changing a reader or a summary bumps ``PARSER_VERSION``; old versions
-are simply never read again.
+into place in one step, so a crash (even ``kill -9``) leaves either the whole entry or none;
+the temporary folder a killed write leaves behind (``.<key>.*``) is never read, and is
+removed by a later import once it is :data:`STALE_TMP_S` old. Nothing is trusted without a
+check: an entry whose meta.json is missing, unreadable, or names another key or version,
+whose table files are missing or not the size meta.json records, or whose bytes do not
+match the BLAKE2b digest meta.json records, is treated as absent, removed and rebuilt. The
+index is used only for the keys whose entry passes the same size check. Changing a reader
+or a summary bumps ``PARSER_VERSION``; old versions are simply never read again.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import pandas as pd
 import platformdirs
 
-__all__ = ["PARSER_VERSION", "Store", "content_key", "default_cache_dir"]
+__all__ = ["PARSER_VERSION", "STALE_TMP_S", "Store", "content_key", "default_cache_dir"]
 
 #: Bump whenever readers or stored summaries change: old cache entries are then ignored.
 PARSER_VERSION = 2
 _TABLES = ("activities", "samples", "laps", "hr_hist")
 _INDEX_TABLES = ("files", "activities", "hr_hist")
+#: Columns the ``files`` index table must have to be used.
+_INDEX_FILES_COLUMNS = ("key", "skip", "not_activity", "warnings")
+#: Age after which a temporary folder left by a killed write is removed. [s]
+STALE_TMP_S = 3600.0
 
 
 def content_key(data: bytes) -> str:
@@ -73,30 +84,40 @@ class Store:
         return self.base / key[:2] / key
 
     def meta(self, key: str) -> dict | None:
-        """The entry's meta data, or None when the entry is absent or not trustworthy."""
-        path = self._dir(key) / "meta.json"
+        """The entry's meta data, or None when the entry is absent or not trustworthy.
+
+        Checks the key, the version and that every table file is there with the size
+        meta.json records (a stat each; the digests are checked by :meth:`load`).
+        """
+        folder = self._dir(key)
         try:
-            with open(path, encoding="utf-8") as fh:
+            with open(folder / "meta.json", encoding="utf-8") as fh:
                 meta = json.load(fh)
         except FileNotFoundError:
             return None
         except (OSError, ValueError):
             self.discard(key)
             return None
-        if not isinstance(meta, dict) or meta.get("key") != key or \
-                meta.get("version") != self.version:
-            self.discard(key)
-            return None
-        tables = meta.get("tables", [])
-        if not all((self._dir(key) / f"{t}.parquet").is_file() for t in tables):
+        if not _trusted_meta(meta, key, self.version) or not all(
+                _size(folder / f"{t}.parquet") == meta["sizes"][t] for t in meta["tables"]):
             self.discard(key)
             return None
         return meta
 
     def load(self, key: str, table: str) -> pd.DataFrame | None:
-        """One stored table of an entry, or None (and the entry is discarded) when broken."""
+        """One stored table of an entry, or None (and the entry is discarded) when broken.
+
+        The bytes must match the digest meta.json records before they are parsed.
+        """
+        meta = self.meta(key)
+        if meta is None or table not in meta["tables"]:
+            return None
         try:
-            return pd.read_parquet(self._dir(key) / f"{table}.parquet")
+            with open(self._dir(key) / f"{table}.parquet", "rb") as fh:
+                data = fh.read()
+            if _digest(data) != meta["digests"][table]:
+                raise ValueError("digest mismatch")
+            return pd.read_parquet(io.BytesIO(data))
         except Exception:  # noqa: BLE001 - any failure to read means "rebuild"
             self.discard(key)
             return None
@@ -109,18 +130,19 @@ class Store:
         final = self._dir(key)
         try:
             self._ensure_root()
-            final.parent.mkdir(parents=True, exist_ok=True)
+            final.parent.mkdir(mode=0o700, exist_ok=True)
             tmp = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=final.parent))
         except OSError:
             return  # an unwritable cache only costs speed
         try:
+            sizes, digests = {}, {}
             for name, df in tables.items():
-                df.to_parquet(tmp / f"{name}.parquet", index=False)
-            record = dict(meta, key=key, version=self.version, tables=sorted(tables))
-            with open(tmp / "meta.json", "w", encoding="utf-8") as fh:
-                json.dump(record, fh)
-                fh.flush()
-                os.fsync(fh.fileno())
+                data = _parquet_bytes(df)
+                _write_private(tmp / f"{name}.parquet", data)
+                sizes[name], digests[name] = len(data), _digest(data)
+            record = dict(meta, key=key, version=self.version, tables=sorted(tables),
+                          sizes=sizes, digests=digests)
+            _write_private(tmp / "meta.json", json.dumps(record).encode())
             if final.exists():
                 shutil.rmtree(final, ignore_errors=True)
             os.rename(tmp, final)
@@ -134,8 +156,10 @@ class Store:
     def read_index(self) -> dict[str, pd.DataFrame]:
         """The index tables (``files``, ``activities``, ``hr_hist``), each with a ``key``.
 
-        An index that is missing or does not load is empty: the per-entry data stays the
-        truth and the index is rebuilt from it as files are met again.
+        An index that is missing, does not load or lacks its columns is empty: the
+        per-entry data stays the truth and the index is rebuilt from it as files are met
+        again. Rows of keys whose entry fails :meth:`meta` are left out (and the entry is
+        rebuilt when its file is met).
         """
         out = {}
         for table in _INDEX_TABLES:
@@ -143,13 +167,24 @@ class Store:
                 out[table] = pd.read_parquet(self.base / f"index-{table}.parquet")
             except Exception:  # noqa: BLE001 - a broken index is an empty index
                 return {}
+        if not set(_INDEX_FILES_COLUMNS) <= set(out["files"].columns) or not all(
+                "key" in out[t].columns for t in _INDEX_TABLES):
+            return {}
         keys = set(out["files"]["key"])
         if not all(set(out[t]["key"]) <= keys for t in _INDEX_TABLES):
             return {}
+        intact = [k for k in keys if self.meta(k) is not None]
+        if len(intact) < len(keys):
+            out = {t: df[df["key"].isin(intact)].reset_index(drop=True)
+                   for t, df in out.items()}
         return out
 
     def update_index(self, tables: dict[str, pd.DataFrame]) -> None:
-        """Add or replace the index rows of the keys in ``tables['files']``, atomically."""
+        """Add or replace the index rows of the keys in ``tables['files']``, atomically.
+
+        Also removes the temporary folders of writes killed :data:`STALE_TMP_S` ago or more.
+        """
+        self.sweep()
         if tables["files"].empty:
             return
         current = self.read_index()
@@ -169,7 +204,7 @@ class Store:
             return
         try:
             for table, df in merged.items():
-                df.to_parquet(tmp / f"{table}.parquet", index=False)
+                _write_private(tmp / f"{table}.parquet", _parquet_bytes(df))
             # files last: a reader checks that every key it meets is in files
             for table in (*_INDEX_TABLES[1:], _INDEX_TABLES[0]):
                 os.replace(tmp / f"{table}.parquet", self.base / f"index-{table}.parquet")
@@ -177,6 +212,21 @@ class Store:
             pass
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+
+    def sweep(self, max_age_s: float = STALE_TMP_S) -> None:
+        """Remove temporary folders (``.<key>.*``, ``.index.*``) older than ``max_age_s``.
+
+        Younger ones may belong to an import running now and are left alone; no reader
+        ever looks inside them.
+        """
+        now = time.time()
+        for folder in (self.base, *_subfolders(self.base)):
+            for tmp in _subfolders(folder, hidden=True):
+                try:
+                    if now - tmp.stat().st_mtime >= max_age_s:
+                        shutil.rmtree(tmp, ignore_errors=True)
+                except OSError:
+                    continue
 
     def discard(self, key: str) -> None:
         """Remove an entry (used when it fails a check)."""
@@ -187,3 +237,50 @@ class Store:
             self.root.mkdir(parents=True, mode=0o700, exist_ok=True)
             os.chmod(self.root, 0o700)
         self.base.mkdir(mode=0o700, exist_ok=True)
+
+
+def _trusted_meta(meta, key: str, version: int) -> bool:
+    """Whether meta.json is well formed and belongs to this key and version."""
+    if not isinstance(meta, dict) or meta.get("key") != key or meta.get("version") != version:
+        return False
+    tables, sizes, digests = meta.get("tables"), meta.get("sizes"), meta.get("digests")
+    return (isinstance(tables, list) and isinstance(sizes, dict) and isinstance(digests, dict)
+            and all(t in _TABLES and t in sizes and t in digests for t in tables))
+
+
+def _size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _parquet_bytes(df: pd.DataFrame) -> bytes:
+    buf = io.BytesIO()
+    df.to_parquet(buf, index=False)
+    return buf.getvalue()
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` to a new file readable by its owner only.
+
+    No fsync: a killed process loses nothing the kernel has, and what a power cut may lose
+    fails the size and digest checks on the next read.
+    """
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+
+
+def _subfolders(folder: Path, hidden: bool = False) -> list[Path]:
+    """The subfolders of ``folder`` (only the dot-named ones when ``hidden``)."""
+    try:
+        with os.scandir(folder) as it:
+            return [Path(e.path) for e in it
+                    if e.is_dir(follow_symlinks=False) and e.name.startswith(".") == hidden]
+    except OSError:
+        return []
