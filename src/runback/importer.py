@@ -219,22 +219,26 @@ def _spike_warnings(acts: pd.DataFrame) -> list[str]:
             if pd.notna(n) and n > 0]
 
 
-def _from_index(entry: Entry, key: str, index: dict, groups: dict) -> FileOutcome | None:
-    """The outcome of a file whose key is in the cache index, or None."""
-    row = groups["files"].get(key)
-    if row is None:
-        return None
-    files = index["files"]
-    f = files.loc[row[0]]
+def _index_lookup(index: dict) -> dict[str, tuple]:
+    """Cache index ``files`` rows by key: (skip, not_activity, warnings)."""
+    if not index:
+        return {}
+    f = index["files"]
+    return dict(zip(f["key"], zip(f["skip"], f["not_activity"], f["warnings"], strict=True),
+                    strict=True))
+
+
+def _from_index(entry: Entry, key: str, row: tuple) -> FileOutcome:
+    """The outcome of a file found in the cache index; its tables stay in the index.
+
+    ``activities`` stays None: :func:`_assemble` takes the rows of every indexed file from
+    the index tables in one selection.
+    """
+    skip, not_activity, warnings = row
     out = FileOutcome(entry.name, entry.root, entry.rel, key=key, cached=True)
-    out.warnings = json.loads(f["warnings"]) if isinstance(f["warnings"], str) else []
-    if isinstance(f["skip"], str):
-        out.skip, out.not_activity = f["skip"], bool(f["not_activity"])
-        return out
-    out.activities = index["activities"].loc[groups["activities"].get(key, [])].drop(
-        columns="key").reset_index(drop=True)
-    out.hr_hist = index["hr_hist"].loc[groups["hr_hist"].get(key, [])].drop(
-        columns="key").reset_index(drop=True)
+    out.warnings = json.loads(warnings) if isinstance(warnings, str) else []
+    if isinstance(skip, str):
+        out.skip, out.not_activity = skip, bool(not_activity)
     return out
 
 
@@ -383,7 +387,7 @@ def import_activities(paths, *, tz: str | None = None, tz_source: str = "option"
     if strict and outcomes:
         raise ReadError(outcomes[0].name, outcomes[0].skip)
     index = store.read_index()
-    groups = {t: df.groupby("key", sort=False).indices for t, df in index.items()}
+    known = _index_lookup(index)
     todo: list[tuple[Entry, str | None]] = []
     for entry in (e for e in found if isinstance(e, Entry)):
         try:
@@ -391,16 +395,16 @@ def import_activities(paths, *, tz: str | None = None, tz_source: str = "option"
         except ReadError as e:
             outcomes.append(FileOutcome(entry.name, entry.root, entry.rel, skip=e.reason))
             continue
-        hit = _from_index(entry, key, index, groups) if index else None
-        if hit is None:
+        row = known.get(key)
+        if row is None:
             todo.append((entry, key))
         else:
-            outcomes.append(hit)
+            outcomes.append(_from_index(entry, key, row))
     for o in outcomes:
         _check_strict(o, strict)
     fresh = _process_all(todo, cache_root, workers, progress, strict, done=len(outcomes))
     store.update_index(_index_rows(fresh))
-    return _assemble(outcomes + fresh, store, tz=tz, tz_source=tz_source)
+    return _assemble(outcomes + fresh, store, tz=tz, tz_source=tz_source, index=index)
 
 
 def _check_strict(o: FileOutcome, strict: bool) -> None:
@@ -435,40 +439,32 @@ def _process_all(todo, cache_root, workers, progress, strict, done=0) -> list[Fi
     return results
 
 
-def _assemble(outcomes: list[FileOutcome], store: Store, *, tz, tz_source) -> ImportResult:
+def _assemble(outcomes: list[FileOutcome], store: Store, *, tz, tz_source,
+              index: dict | None = None) -> ImportResult:
     warnings: list[str] = []
-    frames, hists = [], []
-    seen_keys: dict[str, int] = {}
     skipped = []
+    first: dict[str, FileOutcome] = {}
+    also: dict[str, str] = {}
+    frames, hists = [], []
     for o in outcomes:
         warnings += [f"{o.name}: {w}" for w in o.warnings]
         if o.skip is not None:
             skipped.append((o.name, o.skip, o.not_activity))
             continue
-        if o.key in seen_keys:  # the same file given twice
-            frames[seen_keys[o.key]]["sources"] += f" | {o.name}"
+        if o.key in first:  # the same file given twice
+            also[o.key] = also.get(o.key, "") + f" | {o.name}"
             continue
-        acts = o.activities.copy()
-        multi = len(acts) > 1
-        ids = [f"{o.key[:16]}-{p}" if multi else o.key[:16] for p in acts["part"]]
-        acts["activity_id"] = ids
-        acts["source_path"] = o.name
-        acts["sources"] = o.name
-        acts["file_key"] = o.key
-        acts["entry_root"] = o.root
-        acts["entry_rel"] = o.rel
-        seen_keys[o.key] = len(frames)
-        frames.append(acts)
-        if o.hr_hist is not None and len(o.hr_hist):
-            h = o.hr_hist.assign(activity_id=o.hr_hist["part"].map(
-                dict(zip(acts["part"], acts["activity_id"], strict=True))))
-            hists.append(h)
-    if frames:
-        acts = schema.conform(pd.concat(frames, ignore_index=True), "activities")
-    else:
-        acts = schema.empty("activities").assign(
-            part=pd.Series([], dtype="int64"), file_key=pd.Series([], dtype="string"),
-            entry_root=pd.Series([], dtype="string"), entry_rel=pd.Series([], dtype="string"))
+        first[o.key] = o
+        if o.activities is not None:
+            frames.append(o.activities.assign(key=o.key))
+            if o.hr_hist is not None and len(o.hr_hist):
+                hists.append(o.hr_hist.assign(key=o.key))
+    indexed = [k for k, o in first.items() if o.activities is None]
+    if indexed:
+        for table, out in (("activities", frames), ("hr_hist", hists)):
+            rows = index[table]
+            out.append(rows[rows["key"].isin(indexed)])
+    acts = _identify(frames, first, also)
     acts = _join_logs(acts)
     acts = _fill_from_device(acts)
     no_time = acts["start_time"].isna() & acts["local_start"].isna()
@@ -489,18 +485,55 @@ def _assemble(outcomes: list[FileOutcome], store: Store, *, tz, tz_source) -> Im
     acts = merge_duplicates(acts)
     acts = acts.sort_values(["start_time", "activity_id"], kind="stable").reset_index(drop=True)
     acts = schema.conform(acts, "activities")
-    hist = _hist_wide(hists, acts["activity_id"])
+    hist = _hist_wide(hists, acts)
     skipped_df = pd.DataFrame(skipped, columns=["name", "reason", "not_activity"]).astype(
         {"name": "string", "reason": "string", "not_activity": "bool"})
     n_parsed = sum(1 for o in outcomes if o.key is not None and not o.cached)
     return ImportResult(acts, hist, skipped_df, warnings, len(outcomes), n_parsed, store)
 
 
-def _hist_wide(hists: list[pd.DataFrame], ids: pd.Series) -> pd.DataFrame:
+def _identify(frames: list[pd.DataFrame], first: dict[str, FileOutcome],
+              also: dict[str, str]) -> pd.DataFrame:
+    """One ``activities`` frame from per-file rows (with ``key``): ids, sources, entry paths.
+
+    An activity's id is its file's key cut to 16 hex digits, with ``-<part>`` when the file
+    holds several activities.
+    """
+    extra = {"part": pd.Series([], dtype="int64"), "file_key": pd.Series([], dtype="string"),
+             "entry_root": pd.Series([], dtype="string"),
+             "entry_rel": pd.Series([], dtype="string")}
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return schema.empty("activities").assign(**extra)
+    acts = pd.concat(frames, ignore_index=True)
+    keys = list(first)
+    files = pd.DataFrame({
+        "key": pd.array(keys, dtype="string"),
+        "source_path": pd.array([first[k].name for k in keys], dtype="string"),
+        "sources": pd.array([first[k].name + also.get(k, "") for k in keys], dtype="string"),
+        "entry_root": pd.array([first[k].root for k in keys], dtype="string"),
+        "entry_rel": pd.array([first[k].rel for k in keys], dtype="string"),
+    })
+    acts = acts.drop(columns=[c for c in files.columns if c != "key" and c in acts.columns])
+    acts = acts.merge(files, on="key", how="left", validate="many_to_one")
+    acts["key"] = acts["key"].astype("string")
+    short = acts["key"].str.slice(0, 16)
+    multi = acts.groupby("key", sort=False)["part"].transform("size") > 1
+    acts["activity_id"] = short.where(~multi, short + "-" + acts["part"].astype("string"))
+    acts = acts.rename(columns={"key": "file_key"})
+    # the same order whether rows came from the parser or the cache index
+    acts = acts.sort_values(["source_path", "part"], kind="stable", ignore_index=True)
+    return schema.conform(acts, "activities")
+
+
+def _hist_wide(hists: list[pd.DataFrame], acts: pd.DataFrame) -> pd.DataFrame:
+    """Seconds per bpm, one row per activity of ``acts``, from long per-file histograms."""
+    hists = [h for h in hists if len(h)]
     if not hists:
         return pd.DataFrame(index=pd.Index([], name="activity_id", dtype="string"))
     long = pd.concat(hists, ignore_index=True)
-    long = long[long["activity_id"].isin(set(ids))]
+    ids = acts[["file_key", "part", "activity_id"]].rename(columns={"file_key": "key"})
+    long = long.astype({"key": "string"}).merge(ids, on=["key", "part"], how="inner")
     wide = long.pivot_table(index="activity_id", columns="bpm", values="seconds",
                             aggfunc="sum", fill_value=0.0)
     wide.columns = wide.columns.astype("int64")
