@@ -122,22 +122,27 @@ def read_regular_file(path: str | os.PathLike, name: str, max_bytes: int | None 
             raise ReadError(name, f"cannot read file: {e.strerror}") from e
 
 
-#: A sample dated more than this before the latest time already read in its activity lies in
-#: a span the file has already recorded (a device clock set back, a track pasted twice):
-#: it is left out, since sorting it in would interleave two recordings. Smaller steps back
-#: (a late fix, laps overlapping by seconds) keep file order. [s]
+#: A step back in time larger than this starts a stretch the file has already recorded (a
+#: device clock set back, a track pasted twice): the samples from it until time passes the
+#: latest time already read are left out, since sorting them in would interleave two
+#: recordings. Smaller steps back (a late fix, laps overlapping by seconds) keep file
+#: order. [s]
 MAX_STEP_BACK_S = 60.0
 
 
 def recorded_before(times: pd.Series, max_step_back_s: float = MAX_STEP_BACK_S) -> np.ndarray:
-    """Mask of the samples dated more than ``max_step_back_s`` before an earlier sample.
+    """Mask of the samples inside a span already recorded, after a large step back in time.
+
+    A sample is *behind* when it is not later than every sample before it. A stretch of
+    consecutive behind samples is left out when its first sample steps back by more than
+    ``max_step_back_s``.
 
     Parameters
     ----------
     times : Series of datetime64
         Sample times of one activity, in file order, without missing values.
     max_step_back_s : float
-        Largest step back in time that keeps a sample. [s]
+        Largest step back in time that keeps file order. [s]
 
     Returns
     -------
@@ -145,12 +150,18 @@ def recorded_before(times: pd.Series, max_step_back_s: float = MAX_STEP_BACK_S) 
         True for the samples to leave out.
     """
     t = pd.to_datetime(times, utc=True).to_numpy("datetime64[ns]").astype("int64")
+    drop = np.zeros(len(t), dtype=bool)
     if len(t) < 2:
-        return np.zeros(len(t), dtype=bool)
-    latest = np.maximum.accumulate(t)
-    back = np.zeros(len(t), dtype="int64")
-    back[1:] = latest[:-1] - t[1:]
-    return back > max_step_back_s * 1e9
+        return drop
+    latest = np.maximum.accumulate(t)[:-1]
+    back = latest - t[1:]
+    behind = back >= 0
+    starts = behind & ~np.concatenate(([False], behind[:-1]))
+    stretch = np.cumsum(starts)
+    large = np.zeros(stretch[-1] + 1, dtype=bool)
+    large[stretch[starts]] = back[starts] > max_step_back_s * 1e9
+    drop[1:] = behind & large[stretch]
+    return drop
 
 
 def time_order_warning(times: pd.Series, dropped: np.ndarray, label: str = "") -> str | None:
