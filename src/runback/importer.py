@@ -213,8 +213,8 @@ def _spike_warnings(acts: pd.DataFrame) -> list[str]:
     if "gps_spikes" not in acts.columns:
         return []
     multi = len(acts) > 1
-    return [f"{f'part {part}: ' if multi else ''}{int(n)} GPS fixes dropped for an "
-            f"implausible speed (over {MAX_SPEED_M_S:.0f} m/s)"
+    return [f"{f'part {part}: ' if multi else ''}{int(n)} GPS {'fix' if n == 1 else 'fixes'} "
+            f"dropped for an implausible speed (over {MAX_SPEED_M_S:.0f} m/s)"
             for part, n in zip(acts["part"], acts["gps_spikes"], strict=True)
             if pd.notna(n) and n > 0]
 
