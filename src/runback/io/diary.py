@@ -70,6 +70,7 @@ DIARY_COLUMNS = ("date", "pain", "location", "pain_type", "timing", "sleep_hours
                  "interventions", "red_flags", "notes")
 #: Every column the reader understands (the contract's plus the ``flare`` extension).
 KNOWN_COLUMNS = (*DIARY_COLUMNS, "flare")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 #: Largest diary file read: decades of daily rows are a few megabytes. [byte]
 MAX_DIARY_BYTES = 64 * 2**20
 
@@ -219,7 +220,12 @@ def read_diary(source: Source, *, name: str | None = None,
         if not fatal:
             record["line"] = line
             rows.append(record)
-    return DiaryResult(_pain_frame(rows), problems)
+    return DiaryResult(_pain_frame(rows), [_printable(p) for p in problems])
+
+
+def _printable(text: str) -> str:
+    """``text`` with control characters (a NUL, a stray line break) shown as ``\\xNN``."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def append_entry(path: str | os.PathLike, entry: dict) -> None:
