@@ -90,6 +90,11 @@ def parse_xml(data: bytes, name: str) -> ET.Element:
         raise ReadError(name, "not XML (the file does not start with '<')", 0)
     try:
         return _parse(data, name)
+    except (LookupError, ValueError) as e:  # expat: an encoding Python lacks or refuses
+        declared = _XML_DECL.match(data)
+        encoding = _ENCODING.search(declared.group(0)) if declared else None
+        what = repr(encoding.group(1).decode("ascii")) if encoding else "its encoding"
+        raise ReadError(name, f"XML declares an encoding that cannot be read ({what})") from e
     except ET.ParseError as first:
         retry = _repaired(data, str(first))
         if retry is None:

@@ -300,7 +300,11 @@ def read_activity_csv(source: Source, *, name: str | None = None) -> ParsedFile:
 def _decode(data: bytes, path: str) -> str:
     """Decode ``data``: UTF-16 or UTF-8 by byte order mark, else UTF-8, cp1252, latin-1."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as e:
+            raise ReadError(path, "not valid UTF-16 text although it starts with a UTF-16 "
+                                  "byte order mark", e.start) from e
     if b"\x00" in data[:4096]:
         raise ReadError(path, "not a text file (binary data): expected a CSV activity log")
     for encoding in ("utf-8-sig", "cp1252"):
@@ -318,8 +322,16 @@ def _delimiter(text: str) -> tuple[str, str]:
     if hint:
         return "\n" + rest, hint.group(1)
     header = text.lstrip().partition("\n")[0]
-    counts = {d: len(next(csv.reader([header], delimiter=d), [])) for d in _DELIMITERS}
+    counts = {d: _n_cells(header, d) for d in _DELIMITERS}
     return text, max(_DELIMITERS, key=lambda d: counts[d])
+
+
+def _n_cells(line: str, delimiter: str) -> int:
+    """Cells of one line split by ``delimiter``; 0 when it is not one CSV record."""
+    try:
+        return len(next(csv.reader([line], delimiter=delimiter), []))
+    except csv.Error:
+        return 0
 
 
 def _records(text: str, delimiter: str, path: str) -> list[tuple[int, list[str]]]:
