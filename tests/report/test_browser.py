@@ -6,22 +6,21 @@ Skipped when Chromium, chromedriver or selenium is missing, unless RUNBACK_REQUI
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 
 import pytest
 
 from runback.report import render_team
-from tests.report.conftest import load, write_athlete
+from tests.report.helpers import load, write_athlete
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 
 
 def _missing() -> str | None:
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("selenium") is None:
         return "selenium is not installed"
     for path in (CHROMIUM, CHROMEDRIVER):
         if not (os.path.isfile(path) and os.access(path, os.X_OK)):

@@ -4,52 +4,21 @@ from __future__ import annotations
 
 import os
 import re
-from html.parser import HTMLParser
 
 import pytest
 from matplotlib.figure import Figure
 
 from runback.report import SECTIONS, fmt
-from tests.report.conftest import XSS_FILE, XSS_NAME, XSS_NOTE, load, write_athlete
-
-
-class Outline(HTMLParser):
-    """Section ids in document order, every <svg>/<img>, every id, chart figures."""
-
-    def __init__(self):
-        super().__init__()
-        self.sections, self.ids, self.svgs, self.imgs, self.figures = [], [], 0, [], 0
-        self.scripts = 0
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if "id" in a:
-            self.ids.append(a["id"])
-        if tag == "section":
-            self.sections.append(a.get("id"))
-        elif tag == "svg":
-            self.svgs += 1
-        elif tag == "img":
-            self.imgs.append(a.get("src", ""))
-        elif tag == "figure" and "chart" in a.get("class", ""):
-            self.figures += 1
-        elif tag == "script":
-            self.scripts += 1
-
-
-def outline(html: str) -> Outline:
-    o = Outline()
-    o.feed(html)
-    return o
-
-
-def section(html: str, sid: str) -> str:
-    start = html.index(f'<section id="{sid}"')
-    return html[start:html.index("</section>", start)]
-
-
-def text_of(fragment: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", fragment))
+from tests.report.helpers import (
+    XSS_FILE,
+    XSS_NAME,
+    XSS_NOTE,
+    load,
+    outline,
+    section,
+    text_of,
+    write_athlete,
+)
 
 
 NETWORK = re.compile(r"""(?:\b(?:src|href|action|poster|data)\s*=\s*["']?\s*(?:https?:)?//)"""

@@ -6,8 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from runback.cli import main
-from tests.report.conftest import SAMPLE, write_athlete
-from tests.report.test_render import outline, section, text_of
+from tests.report.helpers import SAMPLE, outline, section, text_of, write_athlete
 
 
 def run(*args):

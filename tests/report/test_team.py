@@ -7,8 +7,7 @@ import re
 import pytest
 
 from runback.report import fmt, render_team
-from tests.report.conftest import load, write_athlete
-from tests.report.test_render import outline, section, text_of
+from tests.report.helpers import load, outline, section, text_of, write_athlete
 
 
 @pytest.fixture(scope="module")
