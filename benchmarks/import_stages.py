@@ -1,0 +1,134 @@
+"""Where a cold import of a FIT history spends its time, stage by stage, per file.
+
+Run by hand (it is not a test)::
+
+    python benchmarks/import_stages.py [FOLDER] [--repeat 3]
+
+FOLDER defaults to the 691-file history of the real-data set (``$RUNBACK_REALDATA`` or
+``../shared/realdata`` beside the repository, then
+``shaonianche__running-data-sync/FIT_OUT``). Files are read into memory first and every
+stage runs in this one process, on the output of the stage before it:
+
+- ``decode``: :data:`runback.io.fit.DECODER` (the vectorised FIT decoder);
+- ``read_fit``: :func:`runback.io.fit.read_fit` after decoding (the decoder is replaced by
+  a look-up of the messages decoded in the first stage), ``ParsedFile.build`` included;
+- ``summary``: the session summaries and heart-rate histograms of the importer, in batches
+  of :data:`runback.importer.BATCH_FILES` files as a worker computes them;
+- ``store.put``: writing each file's tables to an empty cache;
+- ``assemble``: the main process's work after the workers: the cache index rows and the
+  ``activities`` table of the whole history (ids, local days, surfaces, duplicates).
+
+Each stage is run ``--repeat`` times and its best CPU time of this process is reported
+(the steadier figure on a busy machine), with its wall time, as ms per file and in total.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from runback import importer
+from runback.io import fit
+from runback.store import Store, content_key
+
+REPO = Path(__file__).resolve().parents[1]
+HISTORY = Path("shaonianche__running-data-sync") / "FIT_OUT"
+
+
+def default_folder() -> Path:
+    """The real-data history folder, or exit with a message naming where it was looked for."""
+    root = Path(os.environ.get("RUNBACK_REALDATA") or REPO.parent / "shared" / "realdata")
+    folder = root / HISTORY
+    if not folder.is_dir():
+        sys.exit(f"no FIT history at {folder}; pass a folder or set RUNBACK_REALDATA")
+    return folder
+
+
+def timed(stage, repeat: int):
+    """``(result, wall_s, cpu_s)``: the result of the last run, the best times of all."""
+    wall = cpu = float("inf")
+    for _ in range(max(repeat, 1)):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        result = stage()
+        wall = min(wall, time.perf_counter() - start)
+        cpu = min(cpu, time.process_time() - start_cpu)
+    return result, wall, cpu
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", nargs="?", type=Path, help="folder of .fit files")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per stage (best kept)")
+    args = parser.parse_args(argv)
+    folder = args.folder or default_folder()
+    paths = sorted(p for p in folder.rglob("*") if p.suffix.lower() == ".fit")
+    if not paths:
+        sys.exit(f"no .fit files in {folder}")
+    names = [p.name for p in paths]
+    datas = [p.read_bytes() for p in paths]
+    keys = [content_key(d) for d in datas]
+    n = len(paths)
+    print(f"{n} FIT files, {sum(map(len, datas)) / 1e6:.1f} MB in {folder}")
+
+    decoder = fit.DECODER
+    decoder(datas[0], names[0])  # imports and one-time tables outside the timing
+    decoded, wall, cpu = timed(lambda: [decoder(d, m) for d, m in zip(datas, names,
+                                                                      strict=True)], args.repeat)
+    rows = [("decode", wall, cpu)]
+
+    by_name = dict(zip(names, decoded, strict=True))
+    fit.DECODER = lambda _data, name: by_name[name]
+    try:
+        parsed, wall, cpu = timed(lambda: [fit.read_fit(d, name=m) for d, m in
+                                           zip(datas, names, strict=True)], args.repeat)
+    finally:
+        fit.DECODER = decoder
+    rows.append(("read_fit", wall, cpu))
+
+    size = importer.BATCH_FILES
+    summaries, wall, cpu = timed(lambda: [s for i in range(0, n, size)
+                                          for s in importer._summarize_many(parsed[i:i + size])],
+                                 args.repeat)
+    rows.append(("summary", wall, cpu))
+
+    outcomes = []
+    for path, key, p, (acts, hist) in zip(paths, keys, parsed, summaries, strict=True):
+        out = importer.FileOutcome(str(path), str(folder), path.name, key=key)
+        out.activities, out.hr_hist, out.warnings = acts, hist, list(p.warnings)
+        outcomes.append(out)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        counter = iter(range(10**9))
+
+        def put_all():
+            store = Store(Path(tmp) / f"cache{next(counter)}")
+            for out, p in zip(outcomes, parsed, strict=True):
+                store.put(out.key, {"name": out.name, "warnings": out.warnings},
+                          {"activities": out.activities, "samples": p.samples,
+                           "laps": p.laps, "hr_hist": out.hr_hist})
+            return store
+
+        store, wall, cpu = timed(put_all, args.repeat)
+        rows.append(("store.put", wall, cpu))
+
+        def assemble():
+            importer._index_rows(outcomes)
+            return importer._assemble(outcomes, store, tz=None, tz_source="option")
+
+        result, wall, cpu = timed(assemble, args.repeat)
+        rows.append(("assemble", wall, cpu))
+
+    print(f"{'stage':>10}  {'ms/file CPU':>11}  {'ms/file wall':>12}  {'total CPU s':>11}")
+    for stage, wall, cpu in rows:
+        print(f"{stage:>10}  {1e3 * cpu / n:11.2f}  {1e3 * wall / n:12.2f}  {cpu:11.2f}")
+    total = sum(cpu for _, _, cpu in rows)
+    print(f"{'all':>10}  {1e3 * total / n:11.2f}  {'':>12}  {total:11.2f}"
+          f"   ({len(result.activities)} activities)")
+
+
+if __name__ == "__main__":
+    main()
