@@ -9,8 +9,6 @@ test runs a fixed number of examples so the whole file stays within about a minu
 from __future__ import annotations
 
 import gzip
-import io
-import zipfile
 
 import numpy as np
 import pandas as pd
@@ -176,7 +174,8 @@ def test_gzip_files(data, tmp_path_factory):
 
 # -- regressions: minimal inputs of crashes the fuzzing found -----------------------------
 
-@pytest.mark.parametrize("reader, root", [(read_gpx, b"gpx"), (read_tcx, b"TrainingCenterDatabase")],
+@pytest.mark.parametrize("reader, root",
+                         [(read_gpx, b"gpx"), (read_tcx, b"TrainingCenterDatabase")],
                          ids=["gpx", "tcx"])
 @pytest.mark.parametrize("encoding", [b"U-F-8", b"utf-32"])
 def test_an_encoding_python_cannot_read_is_a_read_error(reader, root, encoding):

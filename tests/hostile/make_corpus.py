@@ -47,7 +47,7 @@ if __package__ in (None, ""):  # run as a script: make ``tests`` importable
 from runback.io.fit_encode import encode_activity, fit_crc  # noqa: E402
 from tests.builders import DENVER, gpx, tcx_treadmill, track, zip_of  # noqa: E402
 
-__all__ = ["Case", "OUTCOMES", "build", "SECRET"]
+__all__ = ["Case", "DiaryCase", "OUTCOMES", "SECRET", "build", "diary_cases"]
 
 OUTCOMES = ("imported", "salvaged", "refused", "ignored")
 #: The content of ``secret.txt``; it must never appear in any output.

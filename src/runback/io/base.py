@@ -172,8 +172,8 @@ def time_order_warning(times: pd.Series, dropped: np.ndarray, label: str = "") -
     n = int(dropped.sum())
     if not n:
         return f"{label}time goes backwards at {steps} points; file order kept"
-    return (f"{label}time goes backwards at {steps} points; {n} points dated more than "
-            f"{MAX_STEP_BACK_S:.0f} s before a time already recorded were left out")
+    return (f"{label}time goes backwards at {steps} points; {n} points after a step back of "
+            f"more than {MAX_STEP_BACK_S:.0f} s, inside a span already recorded, were left out")
 
 
 # Sport names as files and logs spell them -> runback's sport (and sub_sport when implied).

@@ -279,7 +279,8 @@ def _walk_zip(zf: zipfile.ZipFile, name: str, chain: tuple[str, ...],
                              "the rest is not read")
             return
         if info.file_size > MAX_FILE_BYTES or (
-            info.file_size > _RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1)
+            info.file_size > _RATIO_FLOOR
+            and info.file_size > MAX_RATIO * max(info.compress_size, 1)
         ):
             yield Skip(full, f"member claims {info.file_size} bytes from {info.compress_size} "
                              "compressed (a zip bomb?); refused")

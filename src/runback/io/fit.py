@@ -47,6 +47,7 @@ from fitparse import FitFile, profile
 from fitparse.records import BASE_TYPES, Crc
 from fitparse.utils import FitEOFError, FitHeaderError, FitParseError
 
+from runback import schema
 from runback.errors import NotAnActivityError, ReadError
 from runback.io.base import (
     ParsedFile,
@@ -372,9 +373,8 @@ def read_fit(source: Source, *, name: str | None = None) -> ParsedFile:
         device_avg_hr_bpm [1/min], device_max_hr_bpm [1/min], calories_kcal [kcal]),
         ``samples`` (``raw_samples``, in file order; see the module docstring for the
         channels), ``laps`` (``raw_laps``) and ``warnings`` (CRC mismatch, truncation,
-        missing session, records dated more than
-        :data:`~runback.io.base.MAX_STEP_BACK_S` before a time already read, which are
-        left out).
+        missing session, records left out after a step back in time of more than
+        :data:`~runback.io.base.MAX_STEP_BACK_S`).
 
     Raises
     ------
@@ -392,12 +392,14 @@ def read_fit(source: Source, *, name: str | None = None) -> ParsedFile:
     file_type = _first(messages.get("file_id"), "type")
     if file_type is not None and file_type != "activity":
         raise NotAnActivityError(label, f"FIT file type '{file_type}' holds no activity")
-    records = _timed(messages.get("record"), "timestamp")
+    records = messages.get("record")
+    times = _times(records, "timestamp")
+    timed = np.flatnonzero(~np.isnat(times))
     sessions = _sessions(messages.get("session"))
-    if records.empty and sessions.empty:
+    if not len(timed) and sessions.empty:
         if messages.error:
             raise ReadError(label, messages.error, messages.error_offset)
-        if not (messages.get("record").empty and messages.get("session").empty):
+        if not (records.empty and messages.get("session").empty):
             raise ReadError(label, "FIT records and sessions carry no date (only time since "
                                    "the device was switched on)")
         raise NotAnActivityError(label, "FIT file holds no records and no session")
@@ -407,9 +409,9 @@ def read_fit(source: Source, *, name: str | None = None) -> ParsedFile:
         warnings.append("file CRC does not match; data kept")
     if messages.error:
         warnings.append(f"{messages.error} at byte {messages.error_offset}; "
-                        f"kept the {len(records)} records before the break")
+                        f"kept the {len(timed)} records before the break")
     if sessions.empty:
-        sessions = _session_from_records(records, messages)
+        sessions = _session_from_records(records["timestamp"].array[timed[:1]], messages)
         warnings.append("file has no session message; the activity was rebuilt from its "
                         "records")
 
@@ -417,15 +419,15 @@ def read_fit(source: Source, *, name: str | None = None) -> ParsedFile:
     sport = [_sport(s, sub) for s, sub in zip(sessions["sport"], sessions["sub_sport"],
                                                 strict=True)]
     activities = _activities(sessions, sport, messages)
-    part = _part_of(records["timestamp"], starts)
-    dropped = np.zeros(len(records), dtype=bool)
-    for p in np.unique(part):
-        at = np.flatnonzero(part == p)
-        dropped[at] = recorded_before(records["timestamp"].iloc[at])
+    times = times[timed]
+    part = _part_of(times, starts)
+    dropped = _recorded_before(times, part)
     if dropped.any():
-        warnings.append(time_order_warning(records["timestamp"], dropped))
-        records, part = records[~dropped].reset_index(drop=True), part[~dropped]
-    samples = _samples(records, part, np.array(sport))
+        warnings.append(time_order_warning(pd.Series(times), dropped))
+        keep = ~dropped
+        timed, times, part = timed[keep], times[keep], part[keep]
+    foot = np.array([s in FOOT_SPORTS for s in sport])
+    samples = _samples(records, timed, times, part, foot)
     laps = _laps(messages.get("lap"), starts)
     return ParsedFile.build(activities, samples, laps, warnings)
 
@@ -434,33 +436,39 @@ def _first(df: pd.DataFrame, column: str):
     """The first non-missing value of ``column`` (None when there is none)."""
     if column not in df.columns:
         return None
-    values = df[column].dropna()
-    return values.iloc[0] if len(values) else None
+    values = df[column]
+    present = values.notna().to_numpy()
+    at = int(present.argmax()) if len(present) else 0
+    return values.iloc[at] if len(present) and present[at] else None
 
 
-def _timed(df: pd.DataFrame, column: str) -> pd.DataFrame:
-    """The rows of ``df`` whose ``column`` holds a time (an empty frame when none)."""
+def _times(df: pd.DataFrame, column: str) -> np.ndarray:
+    """``column`` of ``df`` as UTC ``datetime64[ns]`` values (all NaT when it is absent)."""
     if column not in df.columns:
-        return pd.DataFrame({column: pd.Series([], dtype="datetime64[ns, UTC]")})
-    return df[df[column].notna()].reset_index(drop=True)
+        return np.full(len(df), np.datetime64("NaT"), dtype="datetime64[ns]")
+    return df[column].to_numpy("datetime64[ns]")
 
 
 def _sessions(df: pd.DataFrame) -> pd.DataFrame:
     """Sessions with a start time, in time order (a chained file's repeats dropped)."""
     if df.empty:
         return df
-    elapsed = pd.to_timedelta(df["total_elapsed_time"], unit="s")
-    df = df.assign(start_time=df["start_time"].fillna(df["timestamp"] - elapsed))
-    df = df[df["start_time"].notna()].drop_duplicates()
-    return df.sort_values("start_time", kind="stable").reset_index(drop=True)
+    if df["start_time"].isna().any():
+        elapsed = pd.to_timedelta(df["total_elapsed_time"], unit="s")
+        df = df.assign(start_time=df["start_time"].fillna(df["timestamp"] - elapsed))
+        df = df[df["start_time"].notna()]
+    if len(df) > 1:
+        df = df.drop_duplicates().sort_values("start_time", kind="stable")
+    return df.reset_index(drop=True)
 
 
-def _session_from_records(records: pd.DataFrame, messages: FitMessages) -> pd.DataFrame:
-    """One session row standing for a file that lost its session message."""
+def _session_from_records(start, messages: FitMessages) -> pd.DataFrame:
+    """One session row, starting at ``start`` (the first record's time), standing for a file
+    that lost its session message."""
     sport = _first(messages.get("sport"), "sport") or _first(messages.get("lap"), "sport")
     sub_sport = (_first(messages.get("sport"), "sub_sport")
                  or _first(messages.get("lap"), "sub_sport"))
-    return pd.DataFrame({"start_time": records["timestamp"].iloc[:1].to_numpy(),
+    return pd.DataFrame({"start_time": start,
                          "sport": pd.array([sport], dtype="string"),
                          "sub_sport": pd.array([sub_sport], dtype="string")})
 
@@ -472,14 +480,26 @@ def _sport(sport, sub_sport) -> str:
     return SUB_SPORT_MAP.get((sport, sub_sport)) or SPORT_MAP.get(sport, "other")
 
 
-def _part_of(times: pd.Series, starts: np.ndarray) -> np.ndarray:
+def _part_of(times: np.ndarray, starts: np.ndarray) -> np.ndarray:
     """Index of the session each time falls in: the last one started by then.
 
     Times before the first session go to the first; a time after a session's end and
-    before the next one's start stays with the earlier session.
+    before the next one's start stays with the earlier session. Both arrays are UTC
+    ``datetime64[ns]``.
     """
-    at = np.searchsorted(starts, times.to_numpy("datetime64[ns]"), side="right") - 1
+    at = np.searchsorted(starts, times, side="right") - 1
     return np.clip(at, 0, len(starts) - 1)
+
+
+def _recorded_before(times: np.ndarray, part: np.ndarray) -> np.ndarray:
+    """:func:`~runback.io.base.recorded_before` applied to each part's times on its own."""
+    if not len(part) or part[0] == part[-1] and (part == part[0]).all():
+        return recorded_before(times)
+    dropped = np.zeros(len(times), dtype=bool)
+    for p in np.unique(part):
+        at = np.flatnonzero(part == p)
+        dropped[at] = recorded_before(times[at])
+    return dropped
 
 
 def _device(messages: FitMessages) -> str | None:
@@ -505,11 +525,12 @@ def _utc_offset_s(activity: pd.DataFrame) -> float:
     """
     if not {"timestamp", "local_timestamp"} <= set(activity.columns):
         return np.nan
-    both = activity.dropna(subset=["timestamp", "local_timestamp"])
-    if both.empty:
+    utc = _times(activity, "timestamp")
+    local = activity["local_timestamp"].to_numpy("datetime64[ns]")
+    both = np.flatnonzero(~(np.isnat(utc) | np.isnat(local)))
+    if not len(both):
         return np.nan
-    row = both.iloc[0]
-    raw = (row["local_timestamp"] - row["timestamp"].tz_localize(None)).total_seconds()
+    raw = pd.Timedelta(local[both[0]] - utc[both[0]]).total_seconds()
     offset = round(raw / OFFSET_STEP_S) * OFFSET_STEP_S
     return float(offset) if abs(offset) <= MAX_UTC_OFFSET_S else np.nan
 
@@ -517,20 +538,27 @@ def _utc_offset_s(activity: pd.DataFrame) -> float:
 def _activities(sessions: pd.DataFrame, sport: list[str],
                 messages: FitMessages) -> pd.DataFrame:
     """One ``raw_activities`` row per session."""
-    out = pd.DataFrame({dst: sessions[src] for src, dst in SESSION_MAP.items()
-                        if src in sessions.columns})
-    out.insert(0, "part", np.arange(len(sessions)))
-    out["format"] = "fit"
-    out["device"] = _device(messages)
-    out["sport"] = sport
-    out["sub_sport"] = sessions["sub_sport"]
-    out["name"] = _names(sessions, messages.get("sport"))
+    n = len(sessions)
+    start = sessions["start_time"]
     offset = _utc_offset_s(messages.get("activity"))
-    out["utc_offset_s"] = offset
-    if not np.isnan(offset):
-        local = sessions["start_time"].dt.tz_localize(None) + pd.Timedelta(seconds=offset)
-        out["local_start"] = local
-    return out
+    local = start.to_numpy("datetime64[ns]")
+    local = (local + np.timedelta64(int(offset), "s") if not np.isnan(offset) else
+             np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]"))
+    columns = {
+        "part": np.arange(n, dtype="int64"),
+        "format": pd.array(["fit"] * n, dtype="string"),
+        "device": pd.array([_device(messages)] * n, dtype="string"),
+        "sport": pd.array(sport, dtype="string"),
+        "sub_sport": sessions["sub_sport"].astype("string").array,
+        "name": pd.array(_names(sessions, messages.get("sport")), dtype="string"),
+        "start_time": start.array,
+        "local_start": local,
+        "utc_offset_s": np.full(n, offset, dtype="float64"),
+    }
+    for src, dst in SESSION_MAP.items():
+        if src != "start_time" and src in sessions.columns:
+            columns[dst] = sessions[src].array
+    return schema.from_columns("raw_activities", columns, n)
 
 
 def _names(sessions: pd.DataFrame, sport_msgs: pd.DataFrame) -> list:
@@ -545,42 +573,70 @@ def _names(sessions: pd.DataFrame, sport_msgs: pd.DataFrame) -> list:
     return [names.get(s) for s in sessions["sport"]]
 
 
-def _samples(records: pd.DataFrame, part: np.ndarray, sport: np.ndarray) -> pd.DataFrame:
-    """The ``raw_samples`` rows of the timed records, in file order within each part."""
-    if records.empty:
+def _samples(records: pd.DataFrame, rows: np.ndarray, times: np.ndarray, part: np.ndarray,
+             foot: np.ndarray) -> pd.DataFrame | None:
+    """The ``raw_samples`` rows of ``records`` at positions ``rows``, in file order within
+    each part; ``times`` are their UTC times, ``part`` their sessions and ``foot`` says
+    which sessions count cadence in strides of one foot."""
+    if not len(rows):
         return None
-    col = records.get
+    every = len(rows) == len(records)
+
+    def col(field: str) -> np.ndarray:
+        if field not in records.columns:
+            return np.full(len(rows), np.nan)
+        values = records[field].to_numpy("float64", na_value=np.nan)
+        return values if every else values[rows]
+
     lat = col("position_lat") * SEMICIRCLE_DEG
     lon = col("position_long") * SEMICIRCLE_DEG
-    no_fix = (lat.abs() > 90) | (lon.abs() > 180) | ((lat == 0) & (lon == 0))
+    no_fix = (np.abs(lat) > 90) | (np.abs(lon) > 180) | ((lat == 0) & (lon == 0))
+    lat[no_fix] = lon[no_fix] = np.nan
     cadence = col("cadence")
-    steps = 2 * (cadence + col("fractional_cadence").fillna(0.0))
-    out = pd.DataFrame({
-        "part": part,
-        "timestamp": records["timestamp"],
-        "latitude_deg": lat.mask(no_fix),
-        "longitude_deg": lon.mask(no_fix),
-        "altitude_m": col("enhanced_altitude").fillna(col("altitude")),
-        "speed_m_s": col("enhanced_speed").fillna(col("speed")),
-        "heart_rate_bpm": col("heart_rate").mask(col("heart_rate") == 0),
-        "cadence_spm": steps.where(np.isin(sport[part], list(FOOT_SPORTS)), cadence),
+    fraction = col("fractional_cadence")
+    steps = 2 * (cadence + np.where(np.isnan(fraction), 0.0, fraction))
+    altitude, enhanced_altitude = col("altitude"), col("enhanced_altitude")
+    speed, enhanced_speed = col("speed"), col("enhanced_speed")
+    heart_rate = col("heart_rate")
+    parts, firsts = np.unique(part, return_index=True)
+    since = times - times[firsts][np.searchsorted(parts, part)]
+    channels = {
+        "elapsed_s": pd.TimedeltaIndex(since).total_seconds().to_numpy(),
+        "latitude_deg": lat,
+        "longitude_deg": lon,
+        "altitude_m": np.where(np.isnan(enhanced_altitude), altitude, enhanced_altitude),
+        "speed_m_s": np.where(np.isnan(enhanced_speed), speed, enhanced_speed),
+        "heart_rate_bpm": np.where(heart_rate == 0, np.nan, heart_rate),
+        "cadence_spm": np.where(foot[part], steps, cadence),
         **{dst: col(src) for src, dst in SAMPLE_MAP.items()},
-    })
-    first = out.groupby("part")["timestamp"].transform("first")
-    out["elapsed_s"] = (out["timestamp"] - first).dt.total_seconds()
-    out = out.drop_duplicates()
-    return out.sort_values("part", kind="stable")
+    }
+    channels.update(part=part.astype("int64"), timestamp=records["timestamp"].array[rows])
+    out = schema.from_columns("raw_samples", channels, len(rows))
+    stamps = times.view("int64")
+    if not (stamps[1:] > stamps[:-1]).all():  # rows can repeat only where a time does
+        out = out.drop_duplicates()
+    if (part[1:] < part[:-1]).any():
+        out = out.sort_values("part", kind="stable")
+    return out
 
 
 def _laps(laps: pd.DataFrame, starts: np.ndarray) -> pd.DataFrame | None:
     """The ``raw_laps`` rows, each in the session its start falls in."""
     if laps.empty:
         return None
-    elapsed = pd.to_timedelta(laps["total_elapsed_time"], unit="s")
-    start = laps["start_time"].fillna(laps["timestamp"] - elapsed)
-    out = pd.DataFrame({dst: laps[src] for src, dst in LAP_MAP.items()})
-    out["start_time"] = start
-    out.insert(0, "part", _part_of(start, starts))
-    out = out.sort_values("part", kind="stable")
-    out.insert(1, "lap", out.groupby("part").cumcount())
-    return out
+    start = laps["start_time"]
+    if start.isna().any():
+        elapsed = pd.to_timedelta(laps["total_elapsed_time"], unit="s")
+        start = start.fillna(laps["timestamp"] - elapsed)
+    part = _part_of(start.to_numpy("datetime64[ns]"), starts)
+    order = np.argsort(part, kind="stable")
+    part = part[order]
+    columns = {
+        "part": part.astype("int64"),
+        "lap": np.arange(len(part)) - np.searchsorted(part, part, side="left"),
+        "start_time": start.array[order],
+    }
+    for src, dst in LAP_MAP.items():
+        if src != "start_time":
+            columns[dst] = laps[src].array[order]
+    return schema.from_columns("raw_laps", columns, len(part))

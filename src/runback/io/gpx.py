@@ -17,8 +17,9 @@ What one file becomes
   :data:`PART_GAP_S` apart they become separate parts (activities).
 - Times are UTC; a time without an offset is UTC, as the GPX schema defines. Points without
   a time are dropped with a warning; when fewer than half the points have one, the file is
-  a route, not an activity. Times that go backwards keep file order, with a warning; a point dated more than
-  :data:`~runback.io.base.MAX_STEP_BACK_S` before a time already read is left out.
+  a route, not an activity. Times that go backwards keep file order, with a warning; a
+  stretch starting more than :data:`~runback.io.base.MAX_STEP_BACK_S` back in time, inside
+  a span already recorded, is left out.
 - Elevation missing -> NaN; a file whose elevations are all exactly 0 has none (NaN).
   Positions outside the globe or at exactly (0, 0) are missing.
 - ``distance_m`` is the cumulative great-circle (haversine) distance along the track.

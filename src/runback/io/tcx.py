@@ -20,8 +20,9 @@ What one file becomes
   pool swim) is kept with laps and no samples.
 - Track points -> ``samples`` by :data:`TRACKPOINT_MAP`: points without a time are dropped
   with a warning, missing positions (treadmill, indoor) and missing distances are NaN,
-  times that go backwards keep file order with a warning (a point dated more than
-  :data:`~runback.io.base.MAX_STEP_BACK_S` before a time already read is left out). A
+  times that go backwards keep file order with a warning (a stretch starting more than
+  :data:`~runback.io.base.MAX_STEP_BACK_S` back in time, inside a span already recorded, is
+  left out). A
   heart rate of 0 is NaN.
 - Cadence for running counts one foot in every TCX writer seen (Garmin ``RunCadence``,
   Polar ``Cadence``), so for running ``cadence_spm = 2 * cadence``; other sports keep the
