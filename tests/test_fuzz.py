@@ -192,3 +192,31 @@ def test_an_encoding_python_cannot_read_is_a_read_error(reader, root, encoding):
 def test_activity_csv_header_oddities_are_read_errors(data, match):
     with pytest.raises(ReadError, match=f"x.csv: {match}"):
         read_activity_csv(data, name="x.csv")
+
+
+def test_activity_csv_row_dated_in_year_24_is_skipped_not_a_crash():
+    data = (b"Activity ID,Activity Date,Activity Name,Activity Type,Elapsed Time,Distance\n"
+            b'1,"May 2, 0024, 6:00:00 AM",T,Run,3600,9.5\n'
+            b'2,"May 2, 2024, 6:00:00 AM",T,Run,3600,9.5\n')
+    res = read_activity_csv(data, name="x.csv")
+    assert len(res.activities) == 1
+    assert any("0024" in w and "outside the years 1900-2199" in w for w in res.warnings)
+
+
+def test_diary_date_in_year_24_is_a_problem_not_a_crash():
+    res = read_diary(b"date,pain\n0024-03-01,2\n2025-03-01,3\n", name="d.csv",
+                     today=pd.Timestamp("2025-06-30").date())
+    assert res.problems == ["line 2: date '0024-03-01' is before 1900 (a typo in the year?); "
+                            "row left out"]
+    assert res.pain["line"].tolist() == [3]
+
+
+@pytest.mark.parametrize("inner", [False, True], ids=["archive", "nested"])
+def test_zip_of_an_unsupported_version_is_skipped(inner, tmp_path):
+    raw = bytearray(zip_of({"run.gpx": GPX}))
+    at = raw.index(b"PK\x01\x02")
+    raw[at + 6] = 64                                  # "version needed to extract": 6.4
+    path = tmp_path / "export.zip"
+    path.write_bytes(zip_of({"old.zip": bytes(raw)}) if inner else bytes(raw))
+    (skip,) = list(iter_entries([path]))
+    assert isinstance(skip, Skip) and "zip file version 6.4" in skip.reason

@@ -475,6 +475,10 @@ def _to_seconds(text: str, plain_unit_s: float, decimal_comma: bool) -> float:
     return h * 3600.0 + mi * 60.0 + s
 
 
+#: Years a row's date may fall in; others are typos (``0024``) a table cannot hold.
+MIN_YEAR, MAX_YEAR = 1900, 2199
+
+
 def _to_datetime(text: str, formats: tuple[str, ...]) -> datetime:
     """Parse ``text`` with the first of ``formats`` that fits.
 
@@ -554,11 +558,15 @@ class _Row:
         """The date of column ``key``; None, with a warning, when it cannot be read."""
         value = self.text(key)
         try:
-            return _to_datetime(value or "", formats)
+            when = _to_datetime(value or "", formats)
         except ValueError:
             what = f"date '{value}' not understood" if value else "no date"
             self.warn(f"{what}; row skipped")
             return None
+        if not MIN_YEAR <= when.year <= MAX_YEAR:
+            self.warn(f"date '{value}' is outside the years {MIN_YEAR}-{MAX_YEAR}; row skipped")
+            return None
+        return when
 
 
 def _rpe(row: _Row, value: float) -> float:

@@ -71,6 +71,8 @@ DIARY_COLUMNS = ("date", "pain", "location", "pain_type", "timing", "sleep_hours
 #: Every column the reader understands (the contract's plus the ``flare`` extension).
 KNOWN_COLUMNS = (*DIARY_COLUMNS, "flare")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+#: Earliest year a diary date may have; earlier ones are typos (``0025``).
+MIN_YEAR = 1900
 #: Largest diary file read: decades of daily rows are a few megabytes. [byte]
 MAX_DIARY_BYTES = 64 * 2**20
 
@@ -452,6 +454,8 @@ def _parse_date(text: str, today: dt.date) -> tuple[dt.date | None, str]:
         return None, f"date '{text}' does not exist"
     if date > today:
         return None, f"date '{text}' is in the future"
+    if date.year < MIN_YEAR:
+        return None, f"date '{text}' is before {MIN_YEAR} (a typo in the year?)"
     return date, ""
 
 

@@ -41,6 +41,10 @@ MAX_RATIO = 200
 MAX_ARCHIVE_BYTES = 8 * 2**30
 MAX_DEPTH = 3
 _RATIO_FLOOR = 2**20
+#: What :mod:`zipfile` raises on a damaged or unsupported archive (NotImplementedError for
+#: an unknown compression method or zip version).
+_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, ValueError,
+               EOFError, OSError)
 #: Names inside folders and archives that are never activities (ignored silently).
 _IGNORED_PREFIXES = ("__MACOSX/", "._")
 #: File names of a pain diary's write machinery (:func:`runback.io.diary.append_entry`): the
@@ -89,7 +93,7 @@ class Entry:
                 try:
                     zf = zipfile.ZipFile(io.BytesIO(data))
                     data = _read_member(zf, zf.getinfo(member), label)
-                except (zipfile.BadZipFile, KeyError) as e:
+                except (*_ZIP_ERRORS, KeyError) as e:
                     raise ReadError(label, f"cannot read archive member ({e})") from e
         return _gunzip(data, self.name) if self.gz else data
 
@@ -205,7 +209,7 @@ def _read_file(path: str) -> bytes:
 def _open_zip(path: str) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as e:
+    except _ZIP_ERRORS as e:
         raise ReadError(path, f"not a readable zip archive ({e})") from e
 
 
@@ -294,7 +298,7 @@ def _walk_zip(zf: zipfile.ZipFile, name: str, chain: tuple[str, ...],
             except ReadError as e:
                 yield Skip(full, e.reason)
                 continue
-            except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError) as e:
+            except _ZIP_ERRORS as e:
                 yield Skip(full, f"not a readable zip archive ({e})")
                 continue
             yield from _walk_zip(inner, full, chain + (info.filename,), depth + 1)
