@@ -23,20 +23,23 @@ pain, flares, factors
     The pain diary, flare-up episodes and the factor table (see :mod:`runback.pain` and
     :mod:`runback.factors`).
 
-Use :func:`empty` for a frame with every column and :func:`conform` to bring a frame to a
-table's columns and dtypes; :func:`validate` raises :class:`~runback.errors.SchemaError`.
+Use :func:`empty` for a frame with every column, :func:`from_columns` to build one from
+arrays and :func:`conform` to bring a frame to a table's columns and dtypes;
+:func:`validate` raises :class:`~runback.errors.SchemaError`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import pandas as pd
 
 from runback.errors import SchemaError
 
-__all__ = ["Column", "TABLES", "columns", "empty", "conform", "validate", "describe"]
+__all__ = ["Column", "TABLES", "columns", "empty", "from_columns", "conform", "validate",
+           "describe"]
 
 UTC_TS = "datetime64[ns, UTC]"
 DAY = "datetime64[ns]"
@@ -298,28 +301,75 @@ def describe(table: str) -> pd.DataFrame:
 
 def empty(table: str) -> pd.DataFrame:
     """An empty frame with every column of ``table`` at its dtype."""
+    return _empty(table).copy()
+
+
+@cache
+def _empty(table: str) -> pd.DataFrame:
     return pd.DataFrame({c.name: pd.Series([], dtype=c.dtype) for c in _table(table)})
+
+
+def from_columns(table: str, values: dict, n: int) -> pd.DataFrame:
+    """A ``table`` frame of ``n`` rows from arrays, the columns not given missing (NA).
+
+    The arrays should hold their columns' dtypes already (then :func:`conform` has nothing
+    to do); columns come in canonical order.
+
+    Raises
+    ------
+    ValueError
+        When ``values`` names a column ``table`` does not have.
+    """
+    spec = _table(table)
+    unknown = set(values) - {c.name for c in spec}
+    if unknown:
+        raise ValueError(f"{table} has no columns {sorted(unknown)}")
+    return pd.DataFrame({c.name: values[c.name] if c.name in values else _missing(c, n)
+                         for c in spec})
 
 
 def conform(df: pd.DataFrame, table: str, *, extra: bool = True) -> pd.DataFrame:
     """Return ``df`` with every column of ``table`` at its canonical dtype.
 
     Missing columns are added as NA; canonical columns come first in canonical order.
-    Columns outside the table are kept after them when ``extra`` is true.
+    Columns outside the table are kept after them when ``extra`` is true. A frame that
+    conforms already (a reader builds its frames so) is returned as a new frame over the
+    same data, without building it again.
     """
     spec = _table(table)
-    out = {}
-    for c in spec:
-        if c.name in df.columns:
-            out[c.name] = _cast(df[c.name], c)
-        else:
-            out[c.name] = _missing(c, df.index)
-    names = {c.name for c in spec}
+    labels = list(df.columns)
+    if _conforming(df, labels, spec, extra):
+        if df.columns.dtype == _LABELS.dtype:  # the labels a frame built from a dict gets
+            return df.copy(deep=False)
+        return df.set_axis(pd.Index(labels), axis=1)
+    given = set(labels)
+    out = {c.name: _cast(df[c.name], c) if c.name in given else _missing(c, len(df))
+           for c in spec}
     if extra:
-        for name in df.columns:
-            if name not in names:
-                out[name] = df[name]
+        out.update((name, df[name]) for name in labels if name not in out)
     return pd.DataFrame(out, index=df.index)
+
+
+def _conforming(df: pd.DataFrame, labels: list, spec: tuple[Column, ...], extra: bool) -> bool:
+    """Whether ``df`` (columns ``labels``) holds the columns of ``spec`` first, in order, at
+    their dtypes, and other columns only when ``extra`` allows them."""
+    n = len(spec)
+    if labels[:n] != [c.name for c in spec] or (len(labels) > n and not extra):
+        return False
+    if len(labels) > n and len(set(labels)) < len(labels):
+        return False
+    return all(dtype == _dtype(c.dtype) for dtype, c in zip(df.dtypes.tolist()[:n], spec,
+                                                             strict=True))
+
+
+#: Column labels as ``pd.DataFrame(dict)`` makes them from strings.
+_LABELS = pd.Index(["part"])
+
+
+@cache
+def _dtype(name: str):
+    """The pandas dtype ``name`` stands for; equal dtypes also print as ``name``."""
+    return pd.api.types.pandas_dtype(name)
 
 
 def validate(df: pd.DataFrame, table: str, *, source: str | None = None) -> pd.DataFrame:
@@ -346,14 +396,13 @@ def _table(table: str) -> tuple[Column, ...]:
         raise ValueError(f"table must be one of {sorted(TABLES)}") from None
 
 
-def _missing(c: Column, index: pd.Index) -> pd.Series:
+def _missing(c: Column, n: int) -> np.ndarray | pd.api.extensions.ExtensionArray:
+    """``n`` missing values of column ``c`` (a missing count is 0)."""
     if c.dtype == "int64":
-        return pd.Series(0, index=index, dtype="int64")
-    if c.dtype in (UTC_TS, DAY):
-        return pd.Series(pd.NaT, index=index, dtype=c.dtype)
+        return np.zeros(n, dtype=np.int64)
     if c.dtype == F:
-        return pd.Series(np.nan, index=index, dtype=F)
-    return pd.Series(pd.NA, index=index, dtype=c.dtype)
+        return np.full(n, np.nan)
+    return pd.array([pd.NA] * n, dtype=c.dtype)
 
 
 def _cast(s: pd.Series, c: Column) -> pd.Series:
