@@ -58,6 +58,8 @@ class TrainingLog:
         self.profile = with_estimates(base, import_result.hr_hist)
         self.units = units or self.profile.units
         self.notes = list(notes or []) + list(self.profile.notes)
+        #: The paths the activities were imported from (set by :meth:`from_paths`).
+        self.paths: list[str] | None = None
 
     @classmethod
     def from_paths(cls, paths, *, diary=None, tz: str | None = None, strict: bool = False,
@@ -90,7 +92,9 @@ class TrainingLog:
             d = read_diary(diary)
             pain = d.pain
             notes += [f"{os.fspath(diary)}: {p}" for p in d.problems]
-        return cls(result, pain=pain, profile=profile, units=units, notes=notes)
+        log = cls(result, pain=pain, profile=profile, units=units, notes=notes)
+        log.paths = paths
+        return log
 
     @cached_property
     def activities(self) -> pd.DataFrame:
@@ -219,7 +223,8 @@ class TrainingLog:
         n_permutations : int, optional
             Circular shifts for the factor analysis (default: all); computed once per call.
         roots : iterable of str, optional
-            The paths the data came from, so file names show relative to them.
+            The paths the data came from, so file names show relative to them (default:
+            the paths :meth:`from_paths` was given).
 
         Returns
         -------
@@ -228,6 +233,8 @@ class TrainingLog:
         """
         from runback.report import render_report, write_atomic
 
+        if roots is None:
+            roots = self.paths
         html = render_report(self, show_routes=show_routes, title=title,
                              n_permutations=n_permutations, roots=roots)
         if path is not None:
