@@ -64,10 +64,10 @@ def test_same_run_from_two_sources_keeps_the_richest(tmp_path):
 
 
 def test_strava_style_export_zip_joins_the_log(tmp_path):
-    csv = ("id,date,name,type,description,elapsed_time,distance,commute,gear,filename\n"
-           "1,2024-05-01 06:00:00,Hill repeats,Run,felt ok,1800,5400.0,false,Pegasus 40,"
-           "activities/1.gpx.gz\n"
-           "2,2024-05-03 06:00:00,Easy run,Run,,2400,7000.0,false,Pegasus 40,\n").encode()
+    csv = (b"id,date,name,type,description,elapsed_time,distance,commute,gear,filename\n"
+           b"1,2024-05-01 06:00:00,Hill repeats,Run,felt ok,1800,5400.0,false,Pegasus 40,"
+           b"activities/1.gpx.gz\n"
+           b"2,2024-05-03 06:00:00,Easy run,Run,,2400,7000.0,false,Pegasus 40,\n")
     archive = write(tmp_path / "export_123.zip", zip_of({
         "activities.csv": csv,
         "activities/1.gpx.gz": gz(gpx(track("2024-05-01T06:00:00Z"), name="Morning Run")),

@@ -18,11 +18,11 @@ from functools import cached_property
 import pandas as pd
 
 from runback import schema
+from runback.factors import FactorResult, case_crossover, sensitivity_grid
 from runback.importer import ImportResult, import_activities
 from runback.io.diary import read_diary
 from runback.metrics.intensity import session_load
 from runback.metrics.load import daily_table, weekly_table
-from runback.factors import FactorResult, case_crossover, sensitivity_grid
 from runback.pain import daily_pain, find_flares, red_flags
 from runback.profile import AthleteProfile, find_profile, load_profile, with_estimates
 

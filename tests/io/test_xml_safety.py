@@ -64,7 +64,7 @@ def test_billion_laughs_is_refused(reader, root):
     '<!DOCTYPE {root} [<!ENTITY % xxe SYSTEM "{uri}"> %xxe;]>',
 ], ids=["general", "parameter"])
 def test_external_entity_never_reads_the_local_file(reader, root, doctype, secret):
-    data = (f'<?xml version="1.0"?>' + doctype.format(root=root, uri=secret.as_uri())
+    data = ('<?xml version="1.0"?>' + doctype.format(root=root, uri=secret.as_uri())
             + f"<{root}><name>&xxe;</name></{root}>").encode()
     with pytest.raises(ReadError) as err:
         timed(lambda: reader(data, name="xxe.xml"))

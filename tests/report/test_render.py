@@ -20,7 +20,6 @@ from tests.report.helpers import (
     write_athlete,
 )
 
-
 NETWORK = re.compile(r"""(?:\b(?:src|href|action|poster|data)\s*=\s*["']?\s*(?:https?:)?//)"""
                      r"""|url\(\s*["']?\s*(?:https?:)?//|@import""", re.I)
 

@@ -69,7 +69,7 @@ def test_rows_show_each_athletes_latest_week_and_pain(team):
     logs, html = team
     rows = section(html, "team").split("<tr>")[2:]
     assert len(rows) == len(logs)
-    for (name, log), row in zip(logs, rows, strict=True):
+    for (_, log), row in zip(logs, rows, strict=True):
         last = log.weekly.iloc[-1]
         assert f"week of {fmt.day(last['week_start'])}" in row
         assert fmt.distance(last["distance_m"], "metric") in row

@@ -298,7 +298,6 @@ def pattern_table(daily: pd.DataFrame, activities: pd.DataFrame, flares: pd.Data
         return pd.DataFrame(columns=cols)
     onsets = sorted(pd.to_datetime(flares["onset"]))[-last_n:]
     runs = _runs(activities)
-    dates = pd.DatetimeIndex(pd.to_datetime(daily["date"]))
     in_flare = (daily["in_flare"].fillna(False).to_numpy(dtype=bool)
                 if "in_flare" in daily else np.zeros(len(daily), dtype=bool))
     rows = []
