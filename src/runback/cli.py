@@ -35,8 +35,8 @@ _EPILOG_PATHS = (
 )
 
 
-def _common(f):
-    """Options every data command shares."""
+def _input_options(f):
+    """Options of every command that imports activities."""
     f = click.option("--strict", is_flag=True,
                      help="Fail on the first unreadable file instead of skipping it.")(f)
     f = click.option("--tz", "tz", metavar="ZONE",
@@ -44,11 +44,16 @@ def _common(f):
                           "overrides the automatic choice.")(f)
     f = click.option("--units", type=click.Choice(["metric", "imperial"]), default=None,
                      help="Display units (default: the profile's, else metric).")(f)
-    f = click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]),
-                     default="table", show_default=True, help="Output format.")(f)
     f = click.option("-v", "--verbose", is_flag=True,
                      help="List every skipped file, not only the unreadable ones.")(f)
     return f
+
+
+def _common(f):
+    """Options every table command shares."""
+    f = click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]),
+                     default="table", show_default=True, help="Output format.")(f)
+    return _input_options(f)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -417,16 +422,7 @@ def _report_options(f):
                           "default: start points reveal where you live.")(f)
     f = click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,
                      help="HTML file to write (replaced atomically).")(f)
-    f = click.option("--strict", is_flag=True,
-                     help="Fail on the first unreadable file instead of skipping it.")(f)
-    f = click.option("--tz", "tz", metavar="ZONE",
-                     help="Time zone for local days (IANA name, e.g. America/Denver); "
-                          "overrides the automatic choice.")(f)
-    f = click.option("--units", type=click.Choice(["metric", "imperial"]), default=None,
-                     help="Display units (default: the profile's, else metric).")(f)
-    f = click.option("-v", "--verbose", is_flag=True,
-                     help="List every skipped file, not only the unreadable ones.")(f)
-    return f
+    return _input_options(f)
 
 
 def _write_report(output: str, html: str) -> None:
