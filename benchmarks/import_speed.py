@@ -9,10 +9,12 @@ Prints, for the history (default: ../shared/realdata/shaonianche__running-data-s
   an empty cache (process start included), and its ratio to the fitparse loop;
 - warm re-run: ``runback weekly FOLDER`` on the unchanged files, whole process, and its
   share of the cold time; the outputs of cold and warm runs are compared;
-- peak memory (max RSS) of the cold import;
+- peak memory (max RSS of the largest process, workers included) of the cold import, and
+  how many cores it kept busy (CPU time / wall time);
 - scaling: cold import of 1x, 2x and 4x copies of the history (each copy's files differ by
   their file_id serial number, so every copy is parsed; the copies are then merged as the
-  same runs, so the activity count stays the same).
+  same runs, so the activity count stays the same), with the time per copy, the peak memory
+  and the cores busy at each size.
 
 Usage::
 
@@ -64,16 +66,36 @@ def fitdecode_loop(files):
     return n
 
 
+#: Runs the command in a child process and writes the peak memory of the child and its
+#: worker processes (max RSS, KiB) to the file named by argv[1].
+_WRAP = """
+import resource, sys
+from runback.cli import main
+out, args = sys.argv[1], sys.argv[2:]
+try:
+    main(args, prog_name="runback")
+finally:
+    peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+               resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    open(out, "w").write(str(peak))
+"""
+
+
 def run_cli(args, cache):
+    """(wall seconds, stdout, peak MiB of the command's processes, CPU seconds used)."""
     env = dict(os.environ, RUNBACK_CACHE_DIR=str(cache))
-    t = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "runback", *args], env=env,
-                          capture_output=True, text=True)
-    elapsed = time.perf_counter() - t
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
+        t = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-c", _WRAP, rss.name, *args], env=env,
+                              capture_output=True, text=True)
+        elapsed = time.perf_counter() - t
+        peak_kib = int(rss.read() or 0)
     if proc.returncode != 0:
         raise SystemExit(f"runback {' '.join(args)} failed:\n{proc.stderr}")
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return elapsed, proc.stdout, usage.ru_maxrss / 1024
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, proc.stdout, peak_kib / 1024, cpu
 
 
 def with_serial(data: bytes, serial: int) -> bytes:
@@ -128,19 +150,21 @@ def main():
 
     with tempfile.TemporaryDirectory() as tmp:
         cache = Path(tmp) / "cache"
-        cold, cold_out, rss = run_cli(["activities", str(folder), "--format", "json"], cache)
-        print(f"cold import:    {cold:7.2f} s  (runback activities, new process, empty cache)")
-        print(f"peak memory:    {rss:7.0f} MiB (max RSS of a child process)")
+        cold, cold_out, rss, cpu = run_cli(["activities", str(folder), "--format", "json"],
+                                           cache)
+        print(f"cold import:    {cold:7.2f} s  (runback activities, new process, empty cache; "
+              f"{cpu / cold:.1f} of {os.cpu_count()} cores busy)")
+        print(f"peak memory:    {rss:7.0f} MiB (largest process of the import)")
         if "fitparse_s" in results:
             print(f"  ratio fitparse loop / cold import: {results['fitparse_s'] / cold:5.1f}x")
         if "fitdecode_s" in results:
             print(f"  ratio fitdecode loop / cold import: {results['fitdecode_s'] / cold:5.1f}x")
-        warm_cold, weekly_cold, _ = run_cli(["weekly", str(folder), "--format", "json"],
+        warm_cold, weekly_cold, *_ = run_cli(["weekly", str(folder), "--format", "json"],
                                             Path(tmp) / "cache2")
-        warm, weekly_warm, _ = run_cli(["weekly", str(folder), "--format", "json"],
+        warm, weekly_warm, *_ = run_cli(["weekly", str(folder), "--format", "json"],
                                        Path(tmp) / "cache2")
         same = json.loads(weekly_cold) == json.loads(weekly_warm)
-        _, again, _ = run_cli(["activities", str(folder), "--format", "json"], cache)
+        _, again, *_ = run_cli(["activities", str(folder), "--format", "json"], cache)
         same = same and json.loads(again) == json.loads(cold_out)
         print(f"warm re-run:    {warm:7.2f} s  (runback weekly, unchanged files; "
               f"{warm / warm_cold:.0%} of its cold run; identical output: {same})")
@@ -156,12 +180,13 @@ def main():
                     for f in files:
                         data = f.read_bytes()
                         (d / f.name).write_bytes(data if c == 0 else with_serial(data, 7000 + c))
-                secs, out, _ = run_cli(["activities", str(work), "--format", "json"],
-                                       Path(tmp) / f"cache-x{copies}")
+                secs, out, peak, cpu = run_cli(["activities", str(work), "--format", "json"],
+                                               Path(tmp) / f"cache-x{copies}")
                 n_acts = len(json.loads(out))
                 base = base or secs
                 print(f"  {copies}x: {secs:7.2f} s  {n_acts} activities  "
-                      f"({secs / base:.2f} of 1x per {copies}x)")
+                      f"{secs / base / copies:.2f} of 1x per copy; peak {peak:.0f} MiB; "
+                      f"{cpu / secs:.1f} cores busy")
                 shutil.rmtree(work)
 
 
