@@ -303,8 +303,8 @@ def _summarize_many(parsed_files: list) -> list:
 
     Returns, per file, ``(activities, hr_hist)``: the file's activities joined with their
     session summary and ``n_samples``, and its long heart-rate histogram (part, bpm,
-    seconds); or the exception that file raised. When the batch pass fails, each file is summarised on its
-    own, so one bad file cannot take its neighbours down with it.
+    seconds); or the exception that file raised. When the batch pass fails, each file is
+    summarised on its own, so one bad file cannot take its neighbours down with it.
     """
     if len(parsed_files) <= 1:
         return [_summarize_one(p) for p in parsed_files]
@@ -328,22 +328,15 @@ def _summarize_batch(parsed_files: list) -> list[tuple[pd.DataFrame, pd.DataFram
         if len(p.samples):
             frames.append(p.samples)
             numbers.append(np.full(len(p.samples), j, dtype="int64"))
-    summaries: dict[int, pd.DataFrame] = {}
-    hists: dict[int, pd.DataFrame] = {}
-    counts: dict[int, pd.Series] = {}
+    summary, hists = None, {}
+    ids = np.empty(0, dtype="int64")
     if frames:
         s = pd.concat(frames, ignore_index=True)
         ids = np.concatenate(numbers) * _PART_STRIDE + s["part"].to_numpy(dtype="int64")
         s = s.drop(columns="part")
         s["activity_id"] = pd.array(ids.astype(str), dtype="string")
         summary = summarize_samples(s)
-        sid = summary.index.astype("int64")
-        summary.index = pd.Index(sid % _PART_STRIDE, name="part")
-        for j, rows in summary.groupby(sid // _PART_STRIDE, sort=False):
-            summaries[int(j)] = rows
-        n = pd.Series(ids).value_counts()
-        for j, rows in n.groupby(n.index // _PART_STRIDE, sort=False):
-            counts[int(j)] = pd.Series(rows.to_numpy(), index=rows.index % _PART_STRIDE)
+        summary.index = summary.index.astype("int64")
         wide = hr_histogram(s)
         wide.index = wide.index.astype("int64")
         long = wide.stack()
@@ -356,21 +349,72 @@ def _summarize_batch(parsed_files: list) -> list[tuple[pd.DataFrame, pd.DataFram
         })
         for j, rows in table.groupby(hid // _PART_STRIDE, sort=False):
             hists[int(j)] = rows.reset_index(drop=True)
+    acts = _with_summaries([p.activities for p in parsed_files], summary, ids)
     out = []
-    for j, p in enumerate(parsed_files):
-        acts = p.activities
-        if j in summaries:
-            summary = summaries[j]
-            summary = summary.drop(columns=[c for c in summary.columns if c in acts.columns])
-            acts = acts.join(summary, on="part")
-        n = acts["part"].map(counts[j]) if j in counts else pd.Series(0, index=acts.index)
-        acts = acts.assign(n_samples=n.fillna(0).astype("int64"))
+    for j, a in enumerate(acts):
         hist = hists.get(j)
         if hist is None:
             hist = pd.DataFrame({"part": pd.Series([], dtype="int64"),
                                  "bpm": pd.Series([], dtype="int64"),
                                  "seconds": pd.Series([], dtype="float64")})
-        out.append((acts, hist))
+        out.append((a, hist))
+    return out
+
+
+def _with_summaries(activities: list[pd.DataFrame], summary: pd.DataFrame | None,
+                    ids: np.ndarray) -> list[pd.DataFrame]:
+    """Each file's activities joined with its rows of the batch ``summary`` (on ``part``),
+    with ``n_samples``, the count of its samples in ``ids``.
+
+    ``summary`` is indexed and ``ids`` are numbered as file number * :data:`_PART_STRIDE`
+    + part. The files whose every activity has a summary row and whose activities have the
+    same columns and dtypes (usually all) are joined in one pass and cut apart again; the
+    others are joined one by one, which gives the columns a file without samples has, and
+    the dtypes an activity without a summary row gives.
+    """
+    if not activities:
+        return []
+    lengths = [len(a) for a in activities]
+    file_no = np.repeat(np.arange(len(activities)), lengths)
+    act_ids = file_no * _PART_STRIDE + np.concatenate(
+        [a["part"].to_numpy(dtype="int64") for a in activities])
+    counted, counts = np.unique(ids, return_counts=True)
+    at = np.searchsorted(counted, act_ids)
+    found = at < len(counted)
+    found[found] = counted[at[found]] == act_ids[found]
+    n_samples = np.zeros(len(act_ids), dtype="int64")
+    n_samples[found] = counts[at[found]]
+    bounds = np.concatenate(([0], np.cumsum(lengths)))
+    if summary is None:
+        return [a.assign(n_samples=n_samples[bounds[j]:bounds[j + 1]])
+                for j, a in enumerate(activities)]
+    sid = summary.index.to_numpy()
+    pos = summary.index.get_indexer(act_ids)
+    unmatched = np.bincount(file_no[pos < 0], minlength=len(activities)) > 0
+    summarised = np.isin(np.arange(len(activities)), sid // _PART_STRIDE)
+    labels, dtypes = list(activities[0].columns), activities[0].dtypes.tolist()
+    batch = [j for j, a in enumerate(activities) if summarised[j] and not unmatched[j]
+             and list(a.columns) == labels and a.dtypes.tolist() == dtypes]
+    extra = summary.drop(columns=[c for c in summary.columns if c in labels])
+    out: list[pd.DataFrame | None] = [None] * len(activities)
+    if batch:
+        rows = np.concatenate([np.arange(bounds[j], bounds[j + 1]) for j in batch])
+        joined = pd.concat([pd.concat([activities[j] for j in batch], ignore_index=True),
+                            extra.iloc[pos[rows]].reset_index(drop=True)], axis=1)
+        joined["n_samples"] = n_samples[rows]
+        start = 0
+        for j in batch:
+            stop = start + lengths[j]
+            out[j] = joined.iloc[start:stop].set_axis(activities[j].index, axis=0)
+            start = stop
+    by_part = summary.set_axis(pd.Index(sid % _PART_STRIDE, name="part"), axis=0)
+    for j, a in enumerate(activities):
+        if out[j] is not None:
+            continue
+        if summarised[j]:
+            own = by_part[sid // _PART_STRIDE == j]
+            a = a.join(own.drop(columns=[c for c in own.columns if c in a.columns]), on="part")
+        out[j] = a.assign(n_samples=n_samples[bounds[j]:bounds[j + 1]])
     return out
 
 
