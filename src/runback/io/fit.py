@@ -437,9 +437,8 @@ def _first(df: pd.DataFrame, column: str):
     if column not in df.columns:
         return None
     values = df[column]
-    present = values.notna().to_numpy()
-    at = int(present.argmax()) if len(present) else 0
-    return values.iloc[at] if len(present) and present[at] else None
+    present = np.flatnonzero(values.notna().to_numpy())
+    return values.iloc[present[0]] if len(present) else None
 
 
 def _times(df: pd.DataFrame, column: str) -> np.ndarray:
@@ -493,7 +492,7 @@ def _part_of(times: np.ndarray, starts: np.ndarray) -> np.ndarray:
 
 def _recorded_before(times: np.ndarray, part: np.ndarray) -> np.ndarray:
     """:func:`~runback.io.base.recorded_before` applied to each part's times on its own."""
-    if not len(part) or part[0] == part[-1] and (part == part[0]).all():
+    if not len(part) or (part == part[0]).all():
         return recorded_before(times)
     dropped = np.zeros(len(times), dtype=bool)
     for p in np.unique(part):
