@@ -14,17 +14,20 @@ from __future__ import annotations
 
 import os
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from runback import schema
-from runback.factors import FactorResult, case_crossover, sensitivity_grid
 from runback.importer import ImportResult, import_activities
 from runback.io.diary import read_diary
 from runback.metrics.intensity import session_load
 from runback.metrics.load import daily_table, weekly_table
 from runback.pain import daily_pain, find_flares, red_flags
 from runback.profile import AthleteProfile, find_profile, load_profile, with_estimates
+
+if TYPE_CHECKING:  # the analysis (scipy, statsmodels) loads when first used
+    from runback.factors import FactorResult
 
 __all__ = ["TrainingLog"]
 
@@ -146,6 +149,8 @@ class TrainingLog:
         ``window_days`` defaults to the profile's hazard window (3 days). The diary's red
         flags are attached to the result, to be shown before anything else.
         """
+        from runback.factors import case_crossover
+
         window = window_days or self.profile.hazard_window_days
         result = case_crossover(self.daily, window_days=window, n_permutations=n_permutations,
                                 seed=seed, factors=factors)
@@ -156,6 +161,8 @@ class TrainingLog:
 
     def sensitivity(self, *, n_permutations: int | None = 200, seed: int = 0) -> pd.DataFrame:
         """Factor estimates over flare thresholds k (1.5, 2, 3) and windows (1, 3, 7 days)."""
+        from runback.factors import sensitivity_grid
+
         return sensitivity_grid(self.daily, self.daily_pain, n_permutations=n_permutations,
                                 seed=seed)
 

@@ -467,11 +467,18 @@ def weekly_table(daily: pd.DataFrame) -> pd.DataFrame:
 
 
 def _recursive(load: pd.Series, a: float) -> pd.Series:
-    """X_t = X_{t-1} + a (L_t - X_{t-1}) with X_{-1} = 0."""
-    from scipy.signal import lfilter  # imported here: scipy.signal is slow to import
+    """X_t = X_{t-1} + a (L_t - X_{t-1}) with X_{-1} = 0.
 
+    pandas' ``ewm(adjust=False)`` runs this recursion (y_0 = x_0); a leading 0 stands for
+    X_{-1}. A missing day makes every later value missing, as the recursion says.
+    """
     values = np.asarray(load, dtype=float)
-    return pd.Series(lfilter([a], [1.0, a - 1.0], values), index=getattr(load, "index", None))
+    padded = pd.Series(np.concatenate(([0.0], values)))
+    out = padded.ewm(alpha=a, adjust=False).mean().to_numpy()[1:]
+    missing = np.isnan(values)
+    if missing.any():
+        out[np.argmax(missing):] = np.nan
+    return pd.Series(out, index=getattr(load, "index", None))
 
 
 def _run_frame(activities: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
