@@ -135,8 +135,9 @@ def process_entries(entries: list[Entry], cache_root: str | None = None,
 
     Each file is read on its own; the session summaries of every file read are then
     computed in one vectorised pass over all their records (:func:`_summarize_many`), which
-    costs a fraction of summarising file by file. ``keys`` are the content keys when the
-    caller has them already.
+    costs a fraction of summarising file by file, and they are stored together
+    (:meth:`runback.store.Store.put_many`). ``keys`` are the content keys when the caller
+    has them already.
     """
     store = Store(cache_root)
     keys = list(keys) if keys is not None else [None] * len(entries)
@@ -147,12 +148,13 @@ def process_entries(entries: list[Entry], cache_root: str | None = None,
         if parsed is not None:
             parsed_files.append((entry, out, parsed))
     summaries = _summarize_many([p for _, _, p in parsed_files])
+    to_store = []
     for (entry, out, parsed), summary in zip(parsed_files, summaries, strict=True):
         if isinstance(summary, RunbackError):
             out.skip = getattr(summary, "reason", None) or str(summary)
             out.not_activity = isinstance(summary, NotAnActivityError)
-            store.put(out.key, {"name": entry.name, "skip": out.skip,
-                                "not_activity": out.not_activity}, {})
+            to_store.append((out.key, {"name": entry.name, "skip": out.skip,
+                                       "not_activity": out.not_activity}, {}))
             continue
         if isinstance(summary, Exception):  # a bug must not stop the batch; not cached
             out.skip = _unexpected(summary)
@@ -160,9 +162,10 @@ def process_entries(entries: list[Entry], cache_root: str | None = None,
         acts, hist = summary
         out.activities, out.hr_hist = acts, hist
         out.warnings = list(parsed.warnings) + _spike_warnings(acts)
-        store.put(out.key, {"name": entry.name, "warnings": out.warnings},
-                  {"activities": acts, "samples": parsed.samples, "laps": parsed.laps,
-                   "hr_hist": hist})
+        to_store.append((out.key, {"name": entry.name, "warnings": out.warnings},
+                         {"activities": acts, "samples": parsed.samples, "laps": parsed.laps,
+                          "hr_hist": hist}))
+    store.put_many(to_store)
     return outcomes
 
 

@@ -1,0 +1,141 @@
+"""The batch paths of a cold import give exactly what the one-file-at-a-time paths give.
+
+Files are summarised together (one vectorised pass over every file's records), their
+tables converted to Parquet together, and readers build their frames with final dtypes so
+that :func:`runback.schema.conform` has nothing to do. None of that may change a value
+beyond float rounding: the terrain metrics put every activity of a batch on one distance
+axis, so a file's grade-adjusted pace may differ from its alone-value in the 12th digit.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from runback import schema
+from runback.importer import _summarize_batch, _summarize_many, process_entries, process_entry
+from runback.io._dispatch import read_bytes
+from runback.io.exports import Entry, iter_entries
+from runback.io.fit_encode import encode_activity
+from runback.store import Store, _parquet_bytes, _parquet_many
+from tests.builders import DENVER, LONDON, gpx, tcx_treadmill, track
+
+
+def _fit_run(start: str, n: int = 200, climb: float = 0.3) -> bytes:
+    times = pd.date_range(start, periods=n, freq="5s", tz="UTC")
+    rng = np.random.default_rng(n)
+    return encode_activity(pd.DataFrame({
+        "timestamp": times,
+        "latitude_deg": DENVER[0] + np.arange(n) * 1.2e-4,
+        "longitude_deg": np.full(n, DENVER[1]),
+        "distance_m": np.arange(n) * 13.0,
+        "altitude_m": 1600 + np.cumsum(rng.normal(climb, 1.0, n)),
+        "speed_m_s": np.full(n, 2.6),
+        "heart_rate_bpm": rng.integers(120, 175, n).astype(float),
+        "cadence_spm": np.full(n, 170.0),
+    }))
+
+
+def _files(tmp_path) -> list:
+    """A mixed batch: FIT runs, a GPX with heart rate, one without, a treadmill TCX."""
+    data = {
+        "a.fit": _fit_run("2024-05-01T06:00:00"),
+        "b.fit": _fit_run("2024-05-02T06:00:00", n=90, climb=-0.5),
+        "c.gpx": gpx(track("2024-05-03T17:00:00Z", where=LONDON, climb_m=40)),
+        "d.gpx": gpx(track("2024-05-04T17:00:00Z", hr=None, minutes=12)),
+        "e.tcx": tcx_treadmill("2024-05-05T12:00:00Z", minutes=20),
+    }
+    for name, blob in data.items():
+        (tmp_path / name).write_bytes(blob)
+    return sorted((e for e in iter_entries([tmp_path]) if isinstance(e, Entry)),
+                  key=lambda e: e.name)
+
+
+def test_batch_summary_equals_one_file_at_a_time(tmp_path):
+    parsed = [read_bytes(e.load(), e.format, e.name) for e in _files(tmp_path)]
+    together = _summarize_many(parsed)
+    for p, (acts, hist) in zip(parsed, together, strict=True):
+        alone_acts, alone_hist = _summarize_batch([p])[0]
+        pd.testing.assert_frame_equal(acts, alone_acts, check_exact=False, rtol=1e-9)
+        pd.testing.assert_frame_equal(hist, alone_hist, check_exact=True)
+    # the batch really summarised something: heart rate where the file has it, none where not
+    by_name = {p.activities["format"].iloc[0] + str(i): h for i, (p, (_, h)) in
+               enumerate(zip(parsed, together, strict=True))}
+    assert len(by_name["fit0"]) > 10 and by_name["gpx3"].empty
+
+
+def test_a_file_without_samples_keeps_its_place_in_a_batch(tmp_path):
+    parsed = [read_bytes(e.load(), e.format, e.name) for e in _files(tmp_path)]
+    empty = parsed[1]
+    empty.samples = empty.samples.iloc[:0]
+    together = _summarize_many(parsed)
+    acts, hist = together[1]
+    assert acts["n_samples"].tolist() == [0] and hist.empty
+    assert together[0][0]["n_samples"].iloc[0] == len(parsed[0].samples)
+
+
+def test_process_entries_equals_process_entry(tmp_path):
+    entries = _files(tmp_path)
+    batch = process_entries(entries, str(tmp_path / "cache-a"))
+    for entry, got in zip(entries, batch, strict=True):
+        alone = process_entry(entry, str(tmp_path / "cache-b"))
+        assert (got.name, got.key, got.skip, got.warnings) == \
+               (alone.name, alone.key, alone.skip, alone.warnings)
+        pd.testing.assert_frame_equal(got.activities, alone.activities, check_exact=False,
+                                      rtol=1e-9)
+    # and what the batch stored reads back as what was parsed
+    store = Store(tmp_path / "cache-a")
+    for got in batch:
+        pd.testing.assert_frame_equal(store.load(got.key, "activities"), got.activities,
+                                      check_exact=True)
+
+
+def test_parquet_many_equals_one_by_one():
+    rng = np.random.default_rng(3)
+    a = pd.DataFrame({"x": rng.normal(size=5), "s": pd.array(list("abcde"), dtype="string")})
+    b = pd.DataFrame({"x": rng.normal(size=3), "s": pd.array(["f", None, "h"], dtype="string")})
+    c = pd.DataFrame({"x": pd.array([1, 2], dtype="Int64")})      # another layout
+    d = a.iloc[:0]                                                   # no rows
+    entries = [{"t": a, "u": c}, {"t": b}, {"t": d}, {"u": c.iloc[:1]}]
+    many = _parquet_many(entries)
+    assert [sorted(m) for m in many] == [sorted(e) for e in entries]
+    for e, m in zip(entries, many, strict=True):
+        for name, df in e.items():
+            back = pd.read_parquet(io.BytesIO(m[name]))
+            ref = pd.read_parquet(io.BytesIO(_parquet_bytes(df)))
+            pd.testing.assert_frame_equal(back, ref, check_exact=True)
+            assert len(back) == len(df)
+
+
+def test_put_many_entries_are_checked_like_single_ones(tmp_path):
+    store = Store(tmp_path)
+    frames = [pd.DataFrame({"part": [0, 0, 1], "bpm": [120, 121, 150],
+                            "seconds": [1.0, 2.0, 3.0]}) for _ in range(3)]
+    store.put_many([(f"{i:032x}", {"name": f"f{i}"}, {"hr_hist": f})
+                    for i, f in enumerate(frames)])
+    for i, f in enumerate(frames):
+        assert store.meta(f"{i:032x}")["name"] == f"f{i}"
+        pd.testing.assert_frame_equal(store.load(f"{i:032x}", "hr_hist"), f)
+    with pytest.raises(ValueError, match="table must be one of"):
+        store.put_many([("k" * 32, {}, {"nonsense": frames[0]})])
+
+
+def test_conform_fast_path_equals_the_full_path():
+    full = schema.conform(pd.DataFrame({"timestamp": pd.to_datetime(
+        ["2024-05-01T06:00:00Z", "2024-05-01T06:00:05Z"]), "part": [0, 0],
+        "heart_rate_bpm": [120, 121]}), "raw_samples", extra=False)
+    again = schema.conform(full, "raw_samples", extra=False)
+    assert again is not full
+    pd.testing.assert_frame_equal(again, full, check_exact=True)
+    assert list(again.dtypes.astype(str)) == list(full.dtypes.astype(str))
+
+
+def test_from_columns_fills_and_refuses():
+    df = schema.from_columns("raw_samples", {"part": np.array([0, 1], dtype="int64")}, 2)
+    assert list(df.columns) == schema.columns("raw_samples")
+    assert df["heart_rate_bpm"].isna().all() and df["part"].tolist() == [0, 1]
+    with pytest.raises(ValueError, match="no columns"):
+        schema.from_columns("raw_samples", {"bogus": np.zeros(2)}, 2)
