@@ -103,36 +103,47 @@ def merge_duplicates(activities: pd.DataFrame, *, max_start_gap_s: float = 120.0
     if groups.nunique() == len(df):
         return activities
     rich = _richness(df)
-    keep_rows = []
+    reps, merged = [], {}
     for _, idx in groups.groupby(groups).groups.items():
         idx = list(idx)
         if len(idx) == 1:
-            keep_rows.append(df.loc[idx[0]])
+            reps.append(idx[0])
             continue
         ranked = rich.loc[idx].sort_values(list(rich.columns), ascending=False).index
-        row = df.loc[ranked[0]].copy()
-        others = df.loc[ranked[1:]]
-        for col in FILL_FIELDS:
-            if col in df.columns and pd.isna(row[col]):
-                vals = others[col].dropna()
-                if len(vals):
-                    row[col] = vals.iloc[0]
-        if pd.isna(row["sub_sport"]) or row["sub_sport"] in _VAGUE_SUB:
-            subs = others["sub_sport"].dropna()
-            subs = subs[~subs.isin(_VAGUE_SUB)]
-            if len(subs):
-                row["sub_sport"] = subs.iloc[0]
-        if row["sport"] in _VAGUE_SPORTS:
-            sp = others["sport"].dropna()
-            sp = sp[~sp.isin(_VAGUE_SPORTS)]
-            if len(sp):
-                row["sport"] = sp.iloc[0]
-        srcs = []
-        for s in df.loc[ranked, "sources"]:
-            for part in str(s).split(" | "):
-                if part not in srcs:
-                    srcs.append(part)
-        row["sources"] = " | ".join(srcs)
-        keep_rows.append(row)
-    out = pd.DataFrame(keep_rows).astype(df.dtypes.to_dict())
+        reps.append(ranked[0])
+        merged[ranked[0]] = _merged_fields(df, ranked)
+    out = df.loc[reps].copy()
+    for rep, fields in merged.items():
+        for col, value in fields.items():
+            out.at[rep, col] = value
+    out = out.astype(df.dtypes.to_dict())
     return out.sort_values("start_time", kind="stable").reset_index(drop=True)
+
+
+def _merged_fields(df: pd.DataFrame, ranked: pd.Index) -> dict:
+    """Fields of the richest row (``ranked[0]``) to fill from the others of its group."""
+    row = df.loc[ranked[0]]
+    others = df.loc[ranked[1:]]
+    out = {}
+    for col in FILL_FIELDS:
+        if col in df.columns and pd.isna(row[col]):
+            vals = others[col].dropna()
+            if len(vals):
+                out[col] = vals.iloc[0]
+    if pd.isna(row["sub_sport"]) or row["sub_sport"] in _VAGUE_SUB:
+        subs = others["sub_sport"].dropna()
+        subs = subs[~subs.isin(_VAGUE_SUB)]
+        if len(subs):
+            out["sub_sport"] = subs.iloc[0]
+    if row["sport"] in _VAGUE_SPORTS:
+        sp = others["sport"].dropna()
+        sp = sp[~sp.isin(_VAGUE_SPORTS)]
+        if len(sp):
+            out["sport"] = sp.iloc[0]
+    srcs = []
+    for s in df.loc[ranked, "sources"]:
+        for part in str(s).split(" | "):
+            if part not in srcs:
+                srcs.append(part)
+    out["sources"] = " | ".join(srcs)
+    return out
