@@ -213,3 +213,20 @@ def test_intervention_summary_by_hand():
     assert s.loc["ice", "flares_without"] == 1 and s.loc["ice", "median_days_without"] == 6.0
     assert s.loc["massage", "flares_with"] == 1 and s.loc["massage", "median_days_with"] == 4.0
     assert s.loc["massage", "median_days_without"] == 4.0  # median of 2 and 6
+
+
+@pytest.mark.parametrize(("birth_year", "flagged"), [
+    (None, False), (1960, True), (1975, False), (2006, True), (2004, False)])
+def test_back_pain_starting_under_20_or_over_50_is_a_red_flag(birth_year, flagged):
+    # day(0) has pain 0: the first pain is on day(2), and the age is counted then
+    pain = entries({"d": 0, "pain": 0}, {"d": 2, "pain": 3}, {"d": 9, "pain": 5})
+    rf = red_flags(pain, birth_year=birth_year)
+    assert ("age" in set(rf["flag"])) == flagged
+    if flagged:
+        (row,) = rf[rf["flag"] == "age"].itertuples()
+        assert (row.urgency, row.date) == ("urgent", day(2))
+
+
+def test_diary_words_outside_the_vocabulary_are_not_signs():
+    pain = entries({"d": 0, "pain": 3, "red_flags": "age;no_improvement"})
+    assert red_flags(pain).empty

@@ -64,6 +64,8 @@ def test_empty_file_gives_defaults(tmp_path):
     ("[athlete]\nthreshold_pace = \"4.30\"\n", ["threshold_pace", "m:ss"]),
     ("[athlete]\nhazard_window_days = 2.5\n", ["hazard_window_days"]),
     ("[athlete]\nunits = \"furlongs\"\n", ["units", "furlongs"]),
+    ("[athlete]\nbirth_year = \"1985\"\n", ["birth_year", "'1985'"]),
+    ("[athlete]\nbirth_year = 1850\n", ["birth_year", "1850"]),
 ])
 def test_bad_profiles_name_file_and_problem(tmp_path, text, words):
     path = write(tmp_path, text)
@@ -140,3 +142,15 @@ def test_version_changes_with_values_not_notes():
     assert a.version() != AthleteProfile(hr_max=190, hr_rest=50, sex="female").version()
     assert a.version() == AthleteProfile(hr_max=190, hr_rest=50, notes=("x",)).version()
     assert len(a.version()) == 10
+
+
+def test_birth_year_is_read_and_feeds_the_age_red_flag(tmp_path):
+    from runback.log import TrainingLog
+
+    (tmp_path / "runs").mkdir()
+    write(tmp_path / "runs", "[athlete]\nbirth_year = 1961\n")
+    diary = tmp_path / "pain_diary.csv"
+    diary.write_text("date,pain\n2024-03-01,4\n2024-03-02,2\n")
+    log = TrainingLog.from_paths([tmp_path / "runs"], diary=diary)
+    assert log.profile.birth_year == 1961
+    assert list(log.red_flags["flag"]) == ["age"]

@@ -128,7 +128,7 @@ class TrainingLog:
     @cached_property
     def red_flags(self) -> pd.DataFrame:
         """Red-flag signs in the diary, emergencies first."""
-        return red_flags(self.pain, self.flares)
+        return red_flags(self.pain, self.flares, birth_year=self.profile.birth_year)
 
     @cached_property
     def daily(self) -> pd.DataFrame:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from runback import schema
-from runback.io.diary import INTERVENTIONS
+from runback.io.diary import INTERVENTIONS, RED_FLAGS
 
 __all__ = [
     "daily_pain",
@@ -61,6 +61,9 @@ RED_FLAG_TEXT = {
                "after trauma needs a doctor's assessment for a fracture."),
     "night_pain": ("urgent", "You logged pain at night that does not ease when you change "
                    "position. This needs a doctor's assessment."),
+    "age": ("urgent", "Your diary's back pain began when you were under 20 or over 50. New "
+            "back pain at those ages needs a doctor's assessment, even when it seems to come "
+            "from running."),
     "no_improvement": ("urgent", "A flare-up has lasted a month or more without settling. "
                        "Back pain that has not improved after a month needs a doctor's "
                        "assessment."),
@@ -245,7 +248,8 @@ def flare_days(flares: pd.DataFrame, dates) -> pd.Series:
 
 
 def red_flags(pain: pd.DataFrame, flares: pd.DataFrame | None = None, *,
-              persistent_days: int = 28) -> pd.DataFrame:
+              persistent_days: int = 28, birth_year: int | None = None,
+              age_range: tuple[int, int] = (20, 50)) -> pd.DataFrame:
     """Red-flag signs in the diary, emergencies first (science.md section 7).
 
     Parameters
@@ -257,6 +261,12 @@ def red_flags(pain: pd.DataFrame, flares: pd.DataFrame | None = None, *,
         urgent sign ``no_improvement``.
     persistent_days : int
         Duration of a flare-up that counts as "no improvement after a month". [d]
+    birth_year : int, optional
+        The athlete's year of birth (profile): pain first logged at an age under
+        ``age_range[0]`` or over ``age_range[1]`` adds the urgent sign ``age``, dated on
+        the first day the diary logs pain above 0.
+    age_range : tuple of int
+        Ages between which new back pain is not a sign by itself. [years]
 
     Returns
     -------
@@ -278,13 +288,22 @@ def red_flags(pain: pd.DataFrame, flares: pd.DataFrame | None = None, *,
     rows = []
     for date, text in zip(df["date"], df["red_flags"], strict=True):
         rows += [{"date": date, "flag": f} for f in str(text).split(";")
-                 if f in RED_FLAG_TEXT]
+                 if f in RED_FLAGS]
     if flares is not None:
         long = flares[flares["duration_d"] >= persistent_days]
         for onset, end in zip(long["onset"], long["end"], strict=True):
             rows += [{"date": d, "flag": "no_improvement"}
                      for d in pd.date_range(onset + pd.Timedelta(days=persistent_days - 1),
                                             end)]
+    if birth_year is not None:
+        painful = schema.conform(pain, "pain", extra=False)
+        painful = painful.loc[painful["pain"].gt(0).fillna(False) & painful["date"].notna(),
+                              "date"]
+        if len(painful):
+            first = painful.min()
+            age = first.year - birth_year  # at most a year off: the birthday is unknown
+            if age < age_range[0] or age > age_range[1]:
+                rows.append({"date": first, "flag": "age"})
     if not rows:
         return pd.DataFrame(columns=list(_RED_FLAG_COLUMNS)).astype(_RED_FLAG_COLUMNS)
     found = pd.DataFrame(rows).drop_duplicates()

@@ -12,6 +12,7 @@ A profile is read from a ``runback.toml`` file with one ``[athlete]`` table::
     units = "metric"          # or "imperial" (display only)
     flare_k = 2.0             # flare threshold above the baseline pain [NRS points]
     hazard_window_days = 3
+    birth_year = 1980         # back pain starting under 20 or over 50 is a red flag
 
 Other tables in the file belong to other parts of runback and are left alone. Values the
 profile lacks are estimated by :func:`with_estimates`, each with a note the reports show.
@@ -21,6 +22,7 @@ Changing a profile changes TRIMP, so results carry :meth:`AthleteProfile.version
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import json
 import math
@@ -70,6 +72,7 @@ _FIELDS_TOML = {
     "units": "units",
     "flare_k": "flare_k",
     "hazard_window_days": "hazard_window_days",
+    "birth_year": "birth_year",
 }
 
 
@@ -93,6 +96,8 @@ class AthleteProfile:
         Flare-up threshold above the baseline pain. [NRS points]
     hazard_window_days : int
         Days before a flare-up onset whose exposure is summed. [d]
+    birth_year : int or None
+        Year of birth, for the red flag of back pain starting before 20 or after 50.
     notes : tuple of str
         Plain sentences on values that were estimated rather than given.
     """
@@ -106,6 +111,7 @@ class AthleteProfile:
     units: str = "metric"
     flare_k: float = 2.0
     hazard_window_days: int = 3
+    birth_year: int | None = None
     notes: tuple[str, ...] = field(default=())
 
     def __post_init__(self):
@@ -285,6 +291,10 @@ def _check(p: AthleteProfile) -> str | None:
             or p.hazard_window_days < 1:
         return f"hazard_window_days must be a whole number of days >= 1, " \
                f"not {p.hazard_window_days!r}"
+    if p.birth_year is not None and (isinstance(p.birth_year, bool)
+                                     or not isinstance(p.birth_year, int)
+                                     or not 1900 <= p.birth_year <= dt.date.today().year):
+        return f"birth_year must be a year such as 1985, not {p.birth_year!r}"
     if p.timezone is not None:
         try:
             ZoneInfo(str(p.timezone))
