@@ -17,22 +17,10 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
-import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-HISTORY = Path("shaonianche__running-data-sync") / "FIT_OUT"
-
-
-def default_folder() -> Path:
-    """The real-data history folder, or exit with a message naming where it was looked for."""
-    root = Path(os.environ.get("RUNBACK_REALDATA") or REPO.parent / "shared" / "realdata")
-    folder = root / HISTORY
-    if not folder.is_dir():
-        sys.exit(f"no FIT history at {folder}; pass a folder or set RUNBACK_REALDATA")
-    return folder
+from history import default_folder
 
 
 def fitparse_loop(datas: list[bytes]) -> int:

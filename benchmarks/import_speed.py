@@ -35,8 +35,7 @@ import tempfile
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-DEFAULT = HERE.parent.parent / "shared" / "realdata" / "shaonianche__running-data-sync" / "FIT_OUT"
+from history import default_folder
 
 
 def fitparse_loop(files):
@@ -123,11 +122,12 @@ def with_serial(data: bytes, serial: int) -> bytes:
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("folder", nargs="?", default=str(DEFAULT))
+    ap.add_argument("folder", nargs="?", default=None,
+                    help="FIT history folder (default: the real-data FIT_OUT history)")
     ap.add_argument("--skip-baselines", action="store_true")
     ap.add_argument("--no-scaling", action="store_true")
     args = ap.parse_args()
-    folder = Path(args.folder)
+    folder = Path(args.folder) if args.folder else default_folder()
     files = sorted(folder.glob("*.fit"))
     if not files:
         raise SystemExit(f"no .fit files in {folder}")

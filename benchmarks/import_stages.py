@@ -14,7 +14,7 @@ stage runs in this one process, on the output of the stage before it:
   a look-up of the messages decoded in the first stage), ``ParsedFile.build`` included;
 - ``summary``: the session summaries and heart-rate histograms of the importer, in batches
   of :data:`runback.importer.BATCH_FILES` files as a worker computes them;
-- ``store.put``: writing each file's tables to an empty cache;
+- ``store``: writing each batch's tables to an empty cache (``Store.put_many``);
 - ``assemble``: the main process's work after the workers: the cache index rows and the
   ``activities`` table of the whole history (ids, local days, surfaces, duplicates).
 
@@ -25,27 +25,16 @@ Each stage is run ``--repeat`` times and its best CPU time of this process is re
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from history import default_folder
+
 from runback import importer
 from runback.io import fit
 from runback.store import Store, content_key
-
-REPO = Path(__file__).resolve().parents[1]
-HISTORY = Path("shaonianche__running-data-sync") / "FIT_OUT"
-
-
-def default_folder() -> Path:
-    """The real-data history folder, or exit with a message naming where it was looked for."""
-    root = Path(os.environ.get("RUNBACK_REALDATA") or REPO.parent / "shared" / "realdata")
-    folder = root / HISTORY
-    if not folder.is_dir():
-        sys.exit(f"no FIT history at {folder}; pass a folder or set RUNBACK_REALDATA")
-    return folder
 
 
 def timed(stage, repeat: int):
@@ -104,16 +93,19 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         counter = iter(range(10**9))
 
+        entries = [(out.key, {"name": out.name, "warnings": out.warnings},
+                    {"activities": out.activities, "samples": p.samples, "laps": p.laps,
+                     "hr_hist": out.hr_hist})
+                   for out, p in zip(outcomes, parsed, strict=True)]
+
         def put_all():
             store = Store(Path(tmp) / f"cache{next(counter)}")
-            for out, p in zip(outcomes, parsed, strict=True):
-                store.put(out.key, {"name": out.name, "warnings": out.warnings},
-                          {"activities": out.activities, "samples": p.samples,
-                           "laps": p.laps, "hr_hist": out.hr_hist})
+            for i in range(0, n, size):  # as the workers do: one put_many per batch
+                store.put_many(entries[i:i + size])
             return store
 
         store, wall, cpu = timed(put_all, args.repeat)
-        rows.append(("store.put", wall, cpu))
+        rows.append(("store", wall, cpu))
 
         def assemble():
             importer._index_rows(outcomes)
