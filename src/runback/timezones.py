@@ -72,7 +72,8 @@ def offset_label(seconds: float) -> str:
 def _finder():
     from timezonefinder import TimezoneFinder
 
-    return TimezoneFinder()
+    # in memory: about 0.05 s to load, and no open files left for the interpreter to close
+    return TimezoneFinder(in_memory=True)
 
 
 @functools.lru_cache(maxsize=4096)
