@@ -102,48 +102,42 @@ def merge_duplicates(activities: pd.DataFrame, *, max_start_gap_s: float = 120.0
     groups = pd.Series([find(i) for i in range(len(df))], index=df.index)
     if groups.nunique() == len(df):
         return activities
+    size = groups.map(groups.value_counts())
     rich = _richness(df)
-    reps, merged = [], {}
-    for _, idx in groups.groupby(groups).groups.items():
-        idx = list(idx)
-        if len(idx) == 1:
-            reps.append(idx[0])
-            continue
-        ranked = rich.loc[idx].sort_values(list(rich.columns), ascending=False).index
-        reps.append(ranked[0])
-        merged[ranked[0]] = _merged_fields(df, ranked)
-    out = df.loc[reps].copy()
-    for rep, fields in merged.items():
-        for col, value in fields.items():
-            out.at[rep, col] = value
+    # every row of a multi-row group, each group's richest first (ties: table order)
+    ranked = rich[size > 1].assign(_group=groups[size > 1])
+    ranked = ranked.sort_values(["_group", *rich.columns],
+                                ascending=[True] + [False] * len(rich.columns), kind="stable")
+    first_of_group = ~ranked["_group"].duplicated()
+    reps = pd.Series(ranked.index[first_of_group], index=ranked["_group"][first_of_group])
+    singles = groups[size == 1]
+    keep = pd.concat([pd.Series(singles.index, index=singles.to_numpy()), reps]).sort_index()
+    out = df.loc[keep.to_numpy()].copy()
+    if len(reps):
+        fill = _merged_fields(df.loc[ranked.index], ranked["_group"]).loc[reps.index]
+        for col in fill.columns:
+            out.loc[reps.to_numpy(), col] = fill[col].to_numpy()
     out = out.astype(df.dtypes.to_dict())
     return out.sort_values("start_time", kind="stable").reset_index(drop=True)
 
 
-def _merged_fields(df: pd.DataFrame, ranked: pd.Index) -> dict:
-    """Fields of the richest row (``ranked[0]``) to fill from the others of its group."""
-    row = df.loc[ranked[0]]
-    others = df.loc[ranked[1:]]
-    out = {}
-    for col in FILL_FIELDS:
-        if col in df.columns and pd.isna(row[col]):
-            vals = others[col].dropna()
-            if len(vals):
-                out[col] = vals.iloc[0]
-    if pd.isna(row["sub_sport"]) or row["sub_sport"] in _VAGUE_SUB:
-        subs = others["sub_sport"].dropna()
-        subs = subs[~subs.isin(_VAGUE_SUB)]
-        if len(subs):
-            out["sub_sport"] = subs.iloc[0]
-    if row["sport"] in _VAGUE_SPORTS:
-        sp = others["sport"].dropna()
-        sp = sp[~sp.isin(_VAGUE_SPORTS)]
-        if len(sp):
-            out["sport"] = sp.iloc[0]
-    srcs = []
-    for s in df.loc[ranked, "sources"]:
-        for part in str(s).split(" | "):
-            if part not in srcs:
-                srcs.append(part)
-    out["sources"] = " | ".join(srcs)
+def _merged_fields(ranked: pd.DataFrame, group: pd.Series) -> pd.DataFrame:
+    """The fields each group's richest row (its first in ``ranked``) takes from the others.
+
+    Per group: every :data:`FILL_FIELDS` column its first non-missing value in rank order;
+    ``sub_sport`` and ``sport`` the first value that says something (not vague), else the
+    richest row's own; ``sources`` every file once, in rank order.
+    """
+    g = group.to_numpy()
+    cols = [c for c in FILL_FIELDS if c in ranked.columns]
+    out = ranked[cols].groupby(g, sort=True).first()
+    for col, vague in (("sub_sport", _VAGUE_SUB), ("sport", _VAGUE_SPORTS)):
+        values = ranked[col]
+        telling = values.mask(values.isin(vague)).groupby(g, sort=True).first()
+        out[col] = telling.fillna(values.groupby(g, sort=True).nth(0).set_axis(telling.index))
+    sources = {}
+    for key, text in zip(g, ranked["sources"], strict=True):
+        parts = sources.setdefault(key, [])
+        parts += [p for p in str(text).split(" | ") if p not in parts]
+    out["sources"] = pd.Series({k: " | ".join(v) for k, v in sources.items()})
     return out
