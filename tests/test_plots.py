@@ -325,7 +325,24 @@ def test_intensity_total_and_weekly(activities):
 
 def test_intensity_period_must_be_known(activities):
     with pytest.raises(ValueError, match="month"):
-        plots.plot_intensity(activities, by="year", ax=new_ax())
+        plots.plot_intensity(activities, by="fortnight", ax=new_ax())
+
+
+@pytest.mark.parametrize(("months", "labels"), [
+    (3, ["Jan 2020", "Feb 2020", "Mar 2020"]),
+    (30, ["Q1 2020", "Q2 2020", "Q3 2020", "Q4 2020", "Q1 2021", "Q2 2021", "Q3 2021",
+          "Q4 2021", "Q1 2022", "Q2 2022"]),
+    (100, [str(y) for y in range(2020, 2029)]),
+])
+def test_intensity_auto_keeps_a_long_history_readable(months, labels):
+    dates = pd.date_range("2020-01-01", periods=months, freq="MS") + pd.Timedelta(days=14)
+    acts = pd.DataFrame({"local_date": dates, "is_run": True,
+                         **{z: 3600.0 for z in plots.ZONES}})
+    ax = plots.plot_intensity(acts, ax=new_ax())
+    assert [t.get_text() for t in ax.get_yticklabels()] == labels
+    assert len(labels) <= plots.MAX_INTENSITY_BARS
+    # every hour is counted once, whatever the period
+    assert sum(b.get_width() for b in ax.containers[0]) == pytest.approx(months)
 
 
 def test_intensity_without_heart_rate(activities):

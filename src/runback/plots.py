@@ -56,6 +56,7 @@ __all__ = [
     "PALETTE",
     "UNITS",
     "INTENSITY_PERIODS",
+    "MAX_INTENSITY_BARS",
     "plot_weekly_mileage",
     "plot_load",
     "plot_terrain",
@@ -131,6 +132,14 @@ def _month_key(dates: pd.Series) -> pd.Series:
     return dates.dt.to_period("M").dt.start_time
 
 
+def _quarter_key(dates: pd.Series) -> pd.Series:
+    return dates.dt.to_period("Q").dt.start_time
+
+
+def _year_key(dates: pd.Series) -> pd.Series:
+    return dates.dt.to_period("Y").dt.start_time
+
+
 def _total_key(dates: pd.Series) -> pd.Series:
     return pd.Series(dates.min(), index=dates.index)
 
@@ -140,8 +149,12 @@ def _total_key(dates: pd.Series) -> pd.Series:
 INTENSITY_PERIODS = {
     "month": (_month_key, lambda key: key.strftime("%b %Y"), "month"),
     "week": (_week_key, lambda key: key.strftime("%d %b %Y"), "week starting"),
+    "quarter": (_quarter_key, lambda key: f"Q{key.quarter} {key.year}", "quarter"),
+    "year": (_year_key, lambda key: f"{key.year}", "year"),
     "total": (_total_key, lambda key: "all", ""),
 }
+#: Most bars ``plot_intensity(by="auto")`` draws: months, else quarters, else years.
+MAX_INTENSITY_BARS = 24
 
 
 # --------------------------------------------------------------------------- helpers
@@ -579,7 +592,7 @@ def plot_pain_calendar(daily: pd.DataFrame, *, ax: Axes | None = None,
 # --------------------------------------------------------------------------- activities
 
 
-def plot_intensity(activities: pd.DataFrame, *, by: str = "month", runs_only: bool = True,
+def plot_intensity(activities: pd.DataFrame, *, by: str = "auto", runs_only: bool = True,
                    ax: Axes | None = None) -> Axes:
     """Time in the five heart-rate zones, as stacked horizontal bars per period.
 
@@ -588,9 +601,10 @@ def plot_intensity(activities: pd.DataFrame, *, by: str = "month", runs_only: bo
     activities : DataFrame
         The ``activities`` table: ``local_date``, ``hr_z1_s`` .. ``hr_z5_s`` [s] and
         ``is_run``. Activities without zone times (no heart rate) are left out.
-    by : {"month", "week", "total"}
-        One bar per calendar month, per local Monday week, or one bar for everything
-        (:data:`INTENSITY_PERIODS`).
+    by : {"auto", "month", "week", "quarter", "year", "total"}
+        One bar per calendar month, per local Monday week, per quarter, per year, or one
+        bar for everything (:data:`INTENSITY_PERIODS`); ``"auto"`` takes months, else
+        quarters, else years, the first that needs at most :data:`MAX_INTENSITY_BARS` bars.
     runs_only : bool
         Count only activities with ``is_run`` true (all when the column is absent).
     ax : Axes, optional
@@ -606,10 +620,8 @@ def plot_intensity(activities: pd.DataFrame, *, by: str = "month", runs_only: bo
     ----------
     Edwards S. The Heart Rate Monitor Book. Polar Electro Oy, 1993 (zones of HR max).
     """
-    try:
-        key, label_of, period_label = INTENSITY_PERIODS[by]
-    except KeyError:
-        raise ValueError(f"by must be one of {sorted(INTENSITY_PERIODS)}") from None
+    if by != "auto" and by not in INTENSITY_PERIODS:
+        raise ValueError(f"by must be one of {sorted([*INTENSITY_PERIODS, 'auto'])}")
     ax = _axes(ax, (8, 3.6))
     title = "Time in heart-rate zones"
     if len(activities) == 0:
@@ -624,6 +636,10 @@ def plot_intensity(activities: pd.DataFrame, *, by: str = "month", runs_only: bo
     if not has_hr.any():
         return _no_data(ax, title, "no heart-rate data")
     dates = pd.to_datetime(acts["local_date"][has_hr])
+    if by == "auto":
+        by = next((p for p in ("month", "quarter") if
+                   INTENSITY_PERIODS[p][0](dates).nunique() <= MAX_INTENSITY_BARS), "year")
+    key, label_of, period_label = INTENSITY_PERIODS[by]
     hours = pd.DataFrame(np.nan_to_num(secs[has_hr]) / 3600.0, columns=zones,
                          index=dates.index)
     per = hours.groupby(key(dates).to_numpy()).sum().sort_index()
