@@ -42,6 +42,14 @@ def test_partial_last_week_is_left_out_of_the_trend():
     assert "to Tue 4 Mar 2025 (9 weeks)" in text
 
 
+def test_trend_after_a_break_and_during_one():
+    text = summary.period_summary(weekly_table([20] * 4 + [0] * 4 + [12] * 4))
+    assert "12.0 km a week on average, after 4 weeks without running." in text
+    text = summary.period_summary(weekly_table([20] * 4 + [0] * 8))
+    assert "You did not run in your last 8 full weeks." in text
+    assert "0.0 km" not in text
+
+
 def flares_table(onsets, ongoing_last=False):
     n = len(onsets)
     return pd.DataFrame({

@@ -126,7 +126,9 @@ def period_summary(weekly: pd.DataFrame, *, units: str = "metric",
             f"({n} week{'s' if n != 1 else ''}).")
     full = weekly[weekly["days"] >= 7]
     dist = full["distance_m"].to_numpy(dtype=float)
-    if len(dist) >= 2 * trend_weeks:
+    if len(dist) >= 2 * trend_weeks and not dist[-2 * trend_weeks:].any():
+        text += f" You did not run in your last {2 * trend_weeks} full weeks."
+    elif len(dist) >= 2 * trend_weeks:
         recent = float(dist[-trend_weeks:].mean())
         before = float(dist[-2 * trend_weeks:-trend_weeks].mean())
         text += (f" In your last {trend_weeks} full weeks you ran "
