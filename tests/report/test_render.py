@@ -200,3 +200,22 @@ def test_log_plot_methods_draw_on_the_given_axes(located, method):
     assert getattr(located, method)(ax=ax) is ax
     assert ax.get_title(loc="left")
     assert len(ax.patches) + len(ax.lines) + len(ax.collections) + len(ax.images) > 0
+
+
+def test_many_files_without_an_activity_are_counted_by_reason(tmp_path):
+    from runback.report import render
+
+    athlete = write_athlete(tmp_path / "ana", days=20)
+    routes = athlete / "activities" / "routes"
+    routes.mkdir()
+    n = render.MAX_LISTED_SKIPS + 5
+    for i in range(n):   # GPX routes: valid files that hold no activity
+        (routes / f"route{i:03d}.gpx").write_text(
+            '<?xml version="1.0"?><gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1">'
+            f'<rte><name>r{i}</name><rtept lat="46.1" lon="7.1"/></rte></gpx>')
+    (athlete / "activities" / "broken.fit").write_bytes(b"not a fit file at all")
+    log = load(athlete, tmp_path / "cache")
+    quality = text_of(section(log.report(), "data-quality"))
+    assert f"{n + 1} skipped" in quality
+    assert "broken.fit" in quality                      # unreadable: always by name
+    assert f"{n} files" in quality and "route000.gpx" not in quality

@@ -47,6 +47,8 @@ SECTIONS = ("red-flags", "summary", "charts", "factors", "data-quality", "method
 #: Circular shifts per cell of the sensitivity grid (9 re-analyses; the main table uses all
 #: shifts unless told otherwise), which keeps a year's report within seconds.
 SENSITIVITY_PERMUTATIONS = 200
+#: Files without an activity listed one by one in "data quality"; more are counted by reason.
+MAX_LISTED_SKIPS = 20
 #: Runs drawn with ``show_routes`` (the latest ones with a GPS track).
 ROUTE_RUNS = 12
 #: Chart sizes. [in]
@@ -402,6 +404,14 @@ def athlete_context(log, *, show_routes: bool = False, n_permutations: int | Non
                 "kind": "not an activity" if na else "unreadable"}
                for n, r, na in zip(res.skipped["name"], res.skipped["reason"],
                                    res.skipped["not_activity"], strict=True)]
+    # an export holds thousands of files that are no activity (monitoring, settings...):
+    # every unreadable file is listed, the others by reason once there are many
+    quiet = [s for s in skipped if s["kind"] == "not an activity"]
+    if len(quiet) > MAX_LISTED_SKIPS:
+        skipped = [s for s in skipped if s["kind"] != "not an activity"]
+        by_reason = pd.Series([s["reason"] for s in quiet]).value_counts(sort=True)
+        skipped += [{"name": f"{n} file{'s' if n != 1 else ''}", "reason": reason,
+                     "kind": "not an activity"} for reason, n in by_reason.items()]
     profile_notes = set(log.profile.notes)
     interventions = []
     if has_diary and len(log.flares):
@@ -439,6 +449,7 @@ def athlete_context(log, *, show_routes: bool = False, n_permutations: int | Non
             "n_activities": len(acts),
             "n_runs": int(acts["is_run"].fillna(False).astype(bool).sum()) if len(acts) else 0,
             "skipped": skipped,
+            "n_skipped": len(res.skipped),
             "warnings": [fmt.scrub_paths(w, roots) for w in res.warnings],
             "notes": [fmt.scrub_paths(n, roots) for n in log.notes if n not in profile_notes],
             "diary": diary_completeness(log.daily_pain) if has_diary else None,
