@@ -20,7 +20,7 @@ from runback.importer import _summarize_batch, _summarize_many, process_entries,
 from runback.io._dispatch import read_bytes
 from runback.io.exports import Entry, iter_entries
 from runback.io.fit_encode import encode_activity
-from runback.store import Store, _parquet_bytes, _parquet_many
+from runback.store import Store, _parquet_bytes
 from tests.builders import DENVER, LONDON, gpx, tcx_treadmill, track
 
 
@@ -93,21 +93,30 @@ def test_process_entries_equals_process_entry(tmp_path):
                                       check_exact=True)
 
 
-def test_parquet_many_equals_one_by_one():
+def test_a_pack_gives_back_each_entry_as_stored_alone(tmp_path):
     rng = np.random.default_rng(3)
     a = pd.DataFrame({"x": rng.normal(size=5), "s": pd.array(list("abcde"), dtype="string")})
     b = pd.DataFrame({"x": rng.normal(size=3), "s": pd.array(["f", None, "h"], dtype="string")})
     c = pd.DataFrame({"x": pd.array([1, 2], dtype="Int64")})      # another layout
     d = a.iloc[:0]                                                   # no rows
-    entries = [{"t": a, "u": c}, {"t": b}, {"t": d}, {"u": c.iloc[:1]}]
-    many = _parquet_many(entries)
-    assert [sorted(m) for m in many] == [sorted(e) for e in entries]
-    for e, m in zip(entries, many, strict=True):
-        for name, df in e.items():
-            back = pd.read_parquet(io.BytesIO(m[name]))
+    tables = [{"activities": a, "hr_hist": c}, {"activities": b}, {"activities": d},
+              {"hr_hist": c.iloc[:1]}, {}, {"activities": c}]
+    keys = [f"{i:032x}" for i in range(len(tables))]
+    store = Store(tmp_path / "pack")
+    pack = store.put_many([(k, {"name": k}, t) for k, t in zip(keys, tables, strict=True)])
+    files = sorted(p.name for p in (store.packs / pack).iterdir())
+    assert files == ["activities-0.parquet", "activities-1.parquet", "hr_hist-0.parquet",
+                     "meta.json"]
+    again = Store(tmp_path / "pack")                                 # read from disk
+    for key, t in zip(keys, tables, strict=True):
+        assert again.meta(key)["tables"] == sorted(t)
+        for name, df in t.items():
             ref = pd.read_parquet(io.BytesIO(_parquet_bytes(df)))
-            pd.testing.assert_frame_equal(back, ref, check_exact=True)
-            assert len(back) == len(df)
+            pd.testing.assert_frame_equal(again.load(key, name), ref, check_exact=True)
+        for name in {"activities", "hr_hist"} - set(t):
+            assert again.load(key, name) is None
+    both = again.load_many(keys[:2], "activities")
+    assert both["key"].tolist() == [keys[0]] * 5 + [keys[1]] * 3
 
 
 def test_put_many_entries_are_checked_like_single_ones(tmp_path):

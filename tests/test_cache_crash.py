@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -63,12 +64,18 @@ def _run(folder: Path, cache: Path) -> str:
     return res.stdout
 
 
-def _entries(cache: Path) -> list[Path]:
-    return sorted((cache / f"v{PARSER_VERSION}").glob("*/*/meta.json"))
+def _pack_dirs(cache: Path) -> list[Path]:
+    """The packs written so far (a pack appears whole, by one rename)."""
+    return sorted(p.parent for p in (cache / f"v{PARSER_VERSION}" / "packs").glob("*/meta.json"))
 
 
-def _entry_dirs(cache: Path) -> dict[str, Path]:
-    return {p.parent.name: p.parent for p in _entries(cache)}
+def _keys(pack: Path) -> list[str]:
+    return list(json.loads((pack / "meta.json").read_text())["entries"])
+
+
+def _entries(cache: Path) -> list[str]:
+    """The keys of every file stored so far."""
+    return [k for pack in _pack_dirs(cache) for k in _keys(pack)]
 
 
 @pytest.fixture(scope="module")
@@ -80,8 +87,9 @@ def clean_output(folder, tmp_path_factory) -> str:
 def warm(folder, tmp_path_factory):
     """A cache filled by one import, and that import's result."""
     cache = tmp_path_factory.mktemp("warm") / "cache"
-    res = import_activities([folder], cache_dir=cache)
+    res = import_activities([folder], cache_dir=cache, workers=2)  # in packs of 8 files
     assert res.n_parsed == N_FILES
+    assert len(_pack_dirs(cache)) >= 6
     return cache, res
 
 
@@ -100,7 +108,7 @@ def test_kill_9_mid_import_then_rerun_gives_the_clean_output(folder, clean_outpu
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and proc.poll() is None:
             n_at_kill = len(_entries(cache))
-            if n_at_kill >= 3:
+            if n_at_kill >= 1:
                 os.killpg(proc.pid, signal.SIGKILL)
                 break
             time.sleep(0.01)
@@ -113,34 +121,37 @@ def test_kill_9_mid_import_then_rerun_gives_the_clean_output(folder, clean_outpu
     written = len(_entries(cache))
     assert 0 < n_at_kill <= written < N_FILES, (n_at_kill, written)
     assert _run(folder, cache) == clean_output
-    assert len(_entries(cache)) == N_FILES
+    assert len(set(_entries(cache))) == N_FILES
     assert _run(folder, cache) == clean_output  # and warm from the index
 
 
 def test_broken_entries_are_rebuilt_not_trusted(folder, clean_output, warm, tmp_path):
     cache = _copy(warm, tmp_path)
     first = warm[1]
-    dirs = list(_entry_dirs(cache).values())
-    truncated, missing, bad_meta, garbage, foreign = dirs[:5]
-    samples = truncated / "samples.parquet"
+    packs = _pack_dirs(cache)
+    truncated, missing, bad_meta, garbage, foreign = packs[:5]
+    keys = {p: _keys(p) for p in packs}
+    samples = truncated / "samples-0.parquet"
     samples.write_bytes(samples.read_bytes()[: samples.stat().st_size // 2])
-    (missing / "hr_hist.parquet").unlink()
-    (bad_meta / "meta.json").write_text('{"key": "')
-    acts = garbage / "samples.parquet"
+    (missing / "hr_hist-0.parquet").unlink()
+    (bad_meta / "meta.json").write_text('{"pack": "')
+    acts = garbage / "samples-0.parquet"
     acts.write_bytes(bytes(acts.stat().st_size))       # same size: only the digest tells
-    (foreign / "meta.json").write_text((dirs[5] / "meta.json").read_text())  # another key
+    (foreign / "meta.json").write_text((packs[5] / "meta.json").read_text())  # another pack
 
     again = import_activities([folder], cache_dir=cache)
-    assert again.n_parsed == 4                         # all but the same-size garbage
+    broken = truncated, missing, bad_meta, foreign
+    assert again.n_parsed == sum(len(keys[p]) for p in broken)  # not the same-size garbage
     pd.testing.assert_frame_equal(again.activities, first.activities)
-    for d in (truncated, missing, bad_meta, foreign):
-        assert (d / "meta.json").is_file()             # rebuilt whole
-
     store = Store(cache)
-    assert store.load(garbage.name, "samples") is None  # the digest catches it
-    assert not garbage.exists()                         # and the entry is dropped
+    for p in broken:
+        assert not p.exists() or p.name not in {store.meta(k)["pack"] for k in keys[p]}
+        assert all(store.meta(k) is not None for k in keys[p])  # rebuilt whole
+
+    assert store.load(keys[garbage][0], "samples") is None  # the digest catches it
+    assert not garbage.exists()                              # and the pack is dropped
     third = import_activities([folder], cache_dir=cache)
-    assert third.n_parsed == 1
+    assert third.n_parsed == len(keys[garbage])
     assert len(third.samples()) == len(import_activities([folder], cache_dir=cache).samples())
     assert len(third.samples()) == len(first.samples())
     assert _run(folder, cache) == clean_output
@@ -158,7 +169,7 @@ def test_index_that_does_not_load_is_rebuilt(folder, clean_output, warm, tmp_pat
 def test_cache_is_readable_by_its_owner_only(warm):
     cache = warm[0]
     paths = [cache, *cache.rglob("*")]
-    assert len(paths) > N_FILES * 4
+    assert sum(p.suffix == ".parquet" for p in paths) >= 4 * len(_pack_dirs(cache)) > 0
     for p in paths:
         mode = stat.S_IMODE(p.stat().st_mode)
         assert mode & 0o077 == 0, f"{p} has mode {mode:o}"
@@ -167,14 +178,14 @@ def test_cache_is_readable_by_its_owner_only(warm):
 
 def test_stray_temporary_folders_of_killed_writes(folder, clean_output, warm, tmp_path):
     cache = _copy(warm, tmp_path)
-    key, entry = next(iter(_entry_dirs(cache).items()))
-    old = entry.parent / f".{key}.killed"
-    young = entry.parent / f".{key}.running"
+    packs = cache / f"v{PARSER_VERSION}" / "packs"
+    old = packs / ".pack.killed"
+    young = packs / ".pack.running"
     old_index = cache / f"v{PARSER_VERSION}" / ".index.killed"
     for stray in (old, young, old_index):
         stray.mkdir()
         (stray / "meta.json").write_text("{broken")
-        (stray / "samples.parquet").write_bytes(b"half a parquet file")
+        (stray / "samples-0.parquet").write_bytes(b"half a parquet file")
     past = time.time() - STALE_TMP_S - 60
     for stray in (old, old_index):
         os.utime(stray, (past, past))
@@ -183,3 +194,13 @@ def test_stray_temporary_folders_of_killed_writes(folder, clean_output, warm, tm
     assert young.exists()                              # may be another import's write
     res = import_activities([folder], cache_dir=cache)
     assert res.n_parsed == 0
+
+
+def test_a_lost_index_loses_no_data(folder, clean_output, warm, tmp_path):
+    cache = _copy(warm, tmp_path)
+    for p in (cache / f"v{PARSER_VERSION}").glob("index-*.parquet"):
+        p.unlink()
+    res = import_activities([folder], cache_dir=cache)
+    assert res.n_parsed == 0                           # the packs name every key they hold
+    pd.testing.assert_frame_equal(res.activities, warm[1].activities)
+    assert _run(folder, cache) == clean_output

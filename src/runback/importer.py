@@ -69,6 +69,7 @@ class FileOutcome:
     skip: str | None = None
     not_activity: bool = False
     cached: bool = False
+    pack: str | None = None
 
 
 @dataclass
@@ -111,12 +112,12 @@ class ImportResult:
             acts = acts[acts["activity_id"].isin(list(activity_ids))]
         frames = []
         for key, rows in acts.groupby("file_key", sort=False):
-            s = self.store.load(key, "samples")
+            s = self.store.load_many([key], "samples")
             if s is None:
                 continue
             parts = dict(zip(rows["part"], rows["activity_id"], strict=True))
             s = s[s["part"].isin(list(parts))]
-            s = s.assign(activity_id=s["part"].map(parts)).drop(columns="part")
+            s = s.assign(activity_id=s["part"].map(parts)).drop(columns=["part", "key"])
             frames.append(s)
         if not frames:
             return schema.empty("samples")
@@ -141,14 +142,17 @@ def process_entries(entries: list[Entry], cache_root: str | None = None,
     """
     store = Store(cache_root)
     keys = list(keys) if keys is not None else [None] * len(entries)
-    outcomes, parsed_files = [], []
+    outcomes, parsed_files, to_store = [], [], []
     for entry, key in zip(entries, keys, strict=True):
         out, parsed = _read_entry(entry, store, key)
         outcomes.append(out)
         if parsed is not None:
             parsed_files.append((entry, out, parsed))
+        elif out.key is not None and out.skip is not None and not out.cached \
+                and not _is_unexpected(out):
+            to_store.append((out.key, {"name": entry.name, "skip": out.skip,
+                                       "not_activity": out.not_activity}, {}))
     summaries = _summarize_many([p for _, _, p in parsed_files])
-    to_store = []
     for (entry, out, parsed), summary in zip(parsed_files, summaries, strict=True):
         if isinstance(summary, RunbackError):
             out.skip = getattr(summary, "reason", None) or str(summary)
@@ -165,8 +169,17 @@ def process_entries(entries: list[Entry], cache_root: str | None = None,
         to_store.append((out.key, {"name": entry.name, "warnings": out.warnings},
                          {"activities": acts, "samples": parsed.samples, "laps": parsed.laps,
                           "hr_hist": hist}))
-    store.put_many(to_store)
+    pack = store.put_many(to_store)
+    stored = {k for k, _, _ in to_store}
+    for out in outcomes:
+        if out.key in stored:
+            out.pack = pack
     return outcomes
+
+
+def _is_unexpected(out: FileOutcome) -> bool:
+    """Whether the outcome is a bug's error (never cached, so it is retried)."""
+    return out.skip is not None and out.skip.startswith("unexpected error")
 
 
 def _unexpected(e: Exception) -> str:
@@ -186,14 +199,14 @@ def _read_entry(entry: Entry, store: Store, key: str | None):
     if meta is not None:
         if meta.get("skip"):
             out.skip, out.not_activity = meta["skip"], bool(meta.get("not_activity"))
-            out.cached = True
+            out.cached, out.pack = True, meta["pack"]
             return out, None
         acts = store.load(key, "activities")
         hist = store.load(key, "hr_hist")
         if acts is not None and hist is not None:
             out.activities, out.hr_hist = acts, hist
             out.warnings = list(meta.get("warnings", []))
-            out.cached = True
+            out.cached, out.pack = True, meta["pack"]
             return out, None
     try:
         parsed = read_bytes(data, entry.format, entry.name)
@@ -202,8 +215,6 @@ def _read_entry(entry: Entry, store: Store, key: str | None):
     except RunbackError as e:
         out.skip = getattr(e, "reason", None) or str(e)
         out.not_activity = isinstance(e, NotAnActivityError)
-        store.put(key, {"name": entry.name, "skip": out.skip,
-                        "not_activity": out.not_activity}, {})
         return out, None
     except Exception as e:  # noqa: BLE001 - a bug must not stop the batch; not cached
         out.skip = _unexpected(e)
@@ -223,12 +234,12 @@ def _spike_warnings(acts: pd.DataFrame) -> list[str]:
 
 
 def _index_lookup(index: dict) -> dict[str, tuple]:
-    """Cache index ``files`` rows by key: (skip, not_activity, warnings)."""
+    """Cache index ``files`` rows by key: (pack, skip, not_activity, warnings)."""
     if not index:
         return {}
     f = index["files"]
-    return dict(zip(f["key"], zip(f["skip"], f["not_activity"], f["warnings"], strict=True),
-                    strict=True))
+    return dict(zip(f["key"], zip(f["pack"], f["skip"], f["not_activity"], f["warnings"],
+                                  strict=True), strict=True))
 
 
 def _from_index(entry: Entry, key: str, row: tuple) -> FileOutcome:
@@ -237,8 +248,8 @@ def _from_index(entry: Entry, key: str, row: tuple) -> FileOutcome:
     ``activities`` stays None: :func:`_assemble` takes the rows of every indexed file from
     the index tables in one selection.
     """
-    skip, not_activity, warnings = row
-    out = FileOutcome(entry.name, entry.root, entry.rel, key=key, cached=True)
+    pack, skip, not_activity, warnings = row
+    out = FileOutcome(entry.name, entry.root, entry.rel, key=key, cached=True, pack=pack)
     out.warnings = json.loads(warnings) if isinstance(warnings, str) else []
     if isinstance(skip, str):
         out.skip, out.not_activity = skip, bool(not_activity)
@@ -249,19 +260,18 @@ def _index_rows(outcomes: list[FileOutcome]) -> dict[str, pd.DataFrame]:
     """Index rows for the outcomes that were parsed (or read per entry) in this run."""
     files, read = [], []
     for o in outcomes:
-        if o.key is None or (o.skip is not None and not o.not_activity and
-                             o.skip.startswith("unexpected error")):
+        if o.key is None or o.pack is None:  # not stored: a bug's error, or the cache failed
             continue
-        files.append({"key": o.key, "skip": o.skip, "not_activity": o.not_activity,
-                      "warnings": json.dumps(o.warnings)})
+        files.append({"key": o.key, "pack": o.pack, "skip": o.skip,
+                      "not_activity": o.not_activity, "warnings": json.dumps(o.warnings)})
         if o.activities is not None:
             read.append(o)
     keys = [o.key for o in read]
     acts = _keyed([o.activities for o in read], keys)
     hists = _keyed([o.hr_hist for o in read], keys)
-    files_df = pd.DataFrame(files, columns=["key", "skip", "not_activity", "warnings"])
-    files_df = files_df.astype({"key": "string", "skip": "string", "not_activity": "bool",
-                                "warnings": "string"})
+    files_df = pd.DataFrame(files, columns=["key", "pack", "skip", "not_activity", "warnings"])
+    files_df = files_df.astype({"key": "string", "pack": "string", "skip": "string",
+                                "not_activity": "bool", "warnings": "string"})
     return {
         "files": files_df,
         "activities": pd.concat(acts, ignore_index=True) if acts else
@@ -561,7 +571,9 @@ def _assemble(outcomes: list[FileOutcome], store: Store, *, tz, tz_source,
     skipped_df = pd.DataFrame(skipped, columns=["name", "reason", "not_activity"]).astype(
         {"name": "string", "reason": "string", "not_activity": "bool"})
     n_parsed = sum(1 for o in outcomes if o.key is not None and not o.cached)
-    return ImportResult(acts, hist, skipped_df, warnings, len(outcomes), n_parsed, store)
+    # a Store of its own: it finds every pack written by this import's workers
+    return ImportResult(acts, hist, skipped_df, warnings, len(outcomes), n_parsed,
+                        Store(store.root))
 
 
 def _identify(frames: list[pd.DataFrame], first: dict[str, FileOutcome],

@@ -1,30 +1,37 @@
-"""The parse cache: what a file yielded, stored as Parquet, keyed by its content hash.
+"""The parse cache: what files yielded, stored as Parquet, keyed by their content hash.
 
-Layout::
+Files parsed together (a worker's batch) are stored together as one *pack*::
 
-    <cache dir>/v<PARSER_VERSION>/<key[:2]>/<key>/
-        meta.json            {"key", "version", "name", "warnings", "skip", "tables",
-                              "sizes", "digests"}
-        activities.parquet   the file's activities with their session summaries
-        samples.parquet      the record stream
-        laps.parquet
-        hr_hist.parquet      seconds at each heart rate, per activity
+    <cache dir>/v<PARSER_VERSION>/packs/<pack>/
+        meta.json                {"pack", "version", "entries", "files", "sizes", "digests"}
+        activities-0.parquet     the activities (with their session summaries) of the files
+                                 of one column layout, with a column ``key``
+        samples-0.parquet        the record streams, likewise
+        laps-0.parquet
+        hr_hist-0.parquet        seconds at each heart rate, per activity
     <cache dir>/v<PARSER_VERSION>/index-{files,activities,hr_hist}.parquet
-                             the small tables of every entry, for fast re-runs
+                                 the small tables of every entry, for fast re-runs
+
+``entries`` maps each file's key to what it gave: ``name``, ``warnings``, ``skip``,
+``not_activity`` and ``tables`` (table -> the Parquet file holding its rows). Writing a
+few files per batch instead of five per file is what keeps a first import fast: on an
+ordinary disk, creating a file costs about as much as parsing one.
 
 The cache folder is ``$RUNBACK_CACHE_DIR`` when set, else the platform's user cache folder
 (``~/.cache/runback`` on Linux). Its folders are created readable by their owner only
 (0700) and its files 0600.
 
-An entry is written into a private temporary folder beside its final place and renamed
-into place in one step, so a crash (even ``kill -9``) leaves either the whole entry or none;
-the temporary folder a killed write leaves behind (``.<key>.*``) is never read, and is
-removed by a later import once it is :data:`STALE_TMP_S` old. Nothing is trusted without a
-check: an entry whose meta.json is missing, unreadable, or names another key or version,
-whose table files are missing or not the size meta.json records, or whose bytes do not
-match the BLAKE2b digest meta.json records, is treated as absent, removed and rebuilt. The
-index is used only for the keys whose entry passes the same size check. Changing a reader
-or a summary bumps ``PARSER_VERSION``; old versions are simply never read again.
+A pack is written into a private temporary folder beside its final place and renamed into
+place in one step, so a crash (even ``kill -9``) leaves either the whole pack or none; the
+temporary folder a killed write leaves behind (``.pack.*``) is never read, and is removed
+by a later import once it is :data:`STALE_TMP_S` old. Nothing is trusted without a check:
+a pack whose meta.json is missing, unreadable, or names another pack or version, whose
+Parquet files are missing or not the size meta.json records, or whose bytes do not match
+the BLAKE2b digest meta.json records, is treated as absent and removed; its files are
+parsed again when they are met. The index is derived data: it is used only for keys whose
+pack passes the same size check, and a lost index costs speed, never data, because the
+packs' meta.json files name every key they hold. Changing a reader or a summary bumps
+``PARSER_VERSION``; old versions are simply never read again.
 """
 
 from __future__ import annotations
@@ -38,21 +45,22 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import platformdirs
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 __all__ = ["PARSER_VERSION", "STALE_TMP_S", "Store", "content_key", "default_cache_dir"]
 
-#: Bump whenever readers or stored summaries change: old cache entries are then ignored.
-PARSER_VERSION = 2
+#: Bump whenever readers, stored summaries or the layout change: old entries are ignored.
+PARSER_VERSION = 3
 _TABLES = ("activities", "samples", "laps", "hr_hist")
 _INDEX_TABLES = ("files", "activities", "hr_hist")
 #: Columns the ``files`` index table must have to be used.
-_INDEX_FILES_COLUMNS = ("key", "skip", "not_activity", "warnings")
+_INDEX_FILES_COLUMNS = ("key", "pack", "skip", "not_activity", "warnings")
 #: Age after which a temporary folder left by a killed write is removed. [s]
 STALE_TMP_S = 3600.0
+#: Parquet files of packs kept in memory by one :class:`Store` (see :meth:`Store.load`).
+_KEEP_LOADED = 8
 
 
 def content_key(data: bytes) -> str:
@@ -67,7 +75,7 @@ def default_cache_dir() -> Path:
 
 
 class Store:
-    """A content-addressed cache of parsed files.
+    """A content-addressed cache of parsed files, stored in packs.
 
     Parameters
     ----------
@@ -81,100 +89,181 @@ class Store:
         self.root = Path(root) if root is not None else default_cache_dir()
         self.version = version
         self.base = self.root / f"v{version}"
+        self.packs = self.base / "packs"
+        self._where: dict[str, str] | None = None      # key -> pack, from the packs' meta
+        self._checked: dict[str, dict | None] = {}     # pack -> its checked meta
+        self._loaded: dict[tuple[str, str], pd.DataFrame] = {}
 
-    def _dir(self, key: str) -> Path:
-        return self.base / key[:2] / key
+    # -- finding entries
+    def _locate(self) -> dict[str, str]:
+        """Key -> pack for every key an intact pack holds (read once per Store)."""
+        if self._where is None:
+            where: dict[str, str] = {}
+            for folder in sorted(_subfolders(self.packs)):
+                meta = self.pack_meta(folder.name)
+                if meta is not None:
+                    where.update(dict.fromkeys(meta["entries"], folder.name))
+            self._where = where
+        return self._where
 
-    def meta(self, key: str) -> dict | None:
-        """The entry's meta data, or None when the entry is absent or not trustworthy.
+    def pack_meta(self, pack: str) -> dict | None:
+        """A pack's meta data, or None (and the pack is removed) when it is not trustworthy.
 
-        Checks the key, the version and that every table file is there with the size
-        meta.json records (a stat each; the digests are checked by :meth:`load`).
+        Checks the pack name, the version, the layout of meta.json, and that every
+        Parquet file is there with the size meta.json records (a stat each; the digests
+        are checked when a file is read).
         """
-        folder = self._dir(key)
+        if self._checked.get(pack) is not None:
+            return self._checked[pack]
+        folder = self.packs / pack
+        meta = None
         try:
             with open(folder / "meta.json", encoding="utf-8") as fh:
                 meta = json.load(fh)
-        except FileNotFoundError:
+        except FileNotFoundError:  # not cached: another import may write it later
             return None
         except (OSError, ValueError):
-            self.discard(key)
-            return None
-        if not _trusted_meta(meta, key, self.version) or not all(
-                _size(folder / f"{t}.parquet") == meta["sizes"][t] for t in meta["tables"]):
-            self.discard(key)
-            return None
+            meta = None
+        if meta is not None and not (_trusted_meta(meta, pack, self.version) and all(
+                _size(folder / f"{f}.parquet") == meta["sizes"][f] for f in meta["files"])):
+            meta = None
+        if meta is None:
+            self._remove(pack)
+        else:
+            self._checked[pack] = meta
         return meta
 
-    def load(self, key: str, table: str) -> pd.DataFrame | None:
-        """One stored table of an entry, or None (and the entry is discarded) when broken.
+    def meta(self, key: str) -> dict | None:
+        """What the entry of ``key`` records, or None when no intact pack holds it.
 
-        The bytes must match the digest meta.json records before they are parsed.
+        ``name``, ``warnings``, ``skip``, ``not_activity``, ``tables`` (the names of its
+        stored tables), ``key`` and ``pack``.
         """
-        meta = self.meta(key)
-        if meta is None or table not in meta["tables"]:
+        pack = self._locate().get(key)
+        meta = self.pack_meta(pack) if pack is not None else None
+        if meta is None:
+            return None
+        entry = meta["entries"][key]
+        return dict(entry, key=key, pack=pack, tables=sorted(entry.get("tables", {})))
+
+    # -- reading
+    def load(self, key: str, table: str) -> pd.DataFrame | None:
+        """One stored table of an entry, or None (and its pack removed) when broken.
+
+        The bytes of the pack's file must match the digest meta.json records before they
+        are parsed. The last few files read stay in memory, so loading the entries of one
+        pack one by one reads each of its files once.
+        """
+        found = self.load_many([key], table)
+        if found is None:
+            return None
+        return found.drop(columns="key").reset_index(drop=True)
+
+    def load_many(self, keys, table: str) -> pd.DataFrame | None:
+        """The rows of ``table`` of every entry in ``keys``, with a column ``key``.
+
+        None when any of them is absent, lacks the table or sits in a broken pack (which
+        is then removed).
+        """
+        by_file: dict[tuple[str, str], list[str]] = {}
+        for key in dict.fromkeys(keys):
+            entry = self.meta(key)
+            if entry is None or table not in entry["tables"]:
+                return None
+            pack = entry["pack"]
+            name = self._checked[pack]["entries"][key]["tables"][table]
+            by_file.setdefault((pack, name), []).append(key)
+        frames = []
+        for (pack, name), wanted in by_file.items():
+            df = self._read(pack, name)
+            if df is None:
+                return None
+            frames.append(df[df["key"].isin(wanted)] if len(wanted) > 1 else
+                          df[df["key"] == wanted[0]])
+        if not frames:
+            return None
+        return pd.concat(frames, ignore_index=True)
+
+    def _read(self, pack: str, name: str) -> pd.DataFrame | None:
+        """One Parquet file of a pack, digest-checked, through a small in-memory cache."""
+        loaded = self._loaded.get((pack, name))
+        if loaded is not None:
+            return loaded
+        meta = self.pack_meta(pack)
+        if meta is None:
             return None
         try:
-            with open(self._dir(key) / f"{table}.parquet", "rb") as fh:
+            with open(self.packs / pack / f"{name}.parquet", "rb") as fh:
                 data = fh.read()
-            if _digest(data) != meta["digests"][table]:
+            if _digest(data) != meta["digests"][name]:
                 raise ValueError("digest mismatch")
-            return pd.read_parquet(io.BytesIO(data))
+            df = pd.read_parquet(io.BytesIO(data))
+            if "key" not in df.columns:
+                raise ValueError("no key column")
         except Exception:  # noqa: BLE001 - any failure to read means "rebuild"
-            self.discard(key)
+            self._remove(pack)
             return None
+        if len(self._loaded) >= _KEEP_LOADED:
+            self._loaded.pop(next(iter(self._loaded)))
+        self._loaded[pack, name] = df
+        return df
 
-    def put(self, key: str, meta: dict, tables: dict[str, pd.DataFrame]) -> None:
-        """Store an entry atomically. A failure to write leaves the cache as it was."""
-        self.put_many([(key, meta, tables)])
+    # -- writing
+    def put(self, key: str, meta: dict, tables: dict[str, pd.DataFrame]) -> str | None:
+        """Store one entry atomically (a pack of one); see :meth:`put_many`."""
+        return self.put_many([(key, meta, tables)])
 
-    def put_many(self, entries: list[tuple[str, dict, dict[str, pd.DataFrame]]]) -> None:
-        """Store many entries ``(key, meta, tables)``, each atomically, as :meth:`put` does.
+    def put_many(self, entries: list[tuple[str, dict, dict[str, pd.DataFrame]]]) -> str | None:
+        """Store entries ``(key, meta, tables)`` as one pack, atomically.
 
-        Tables of the same name and layout are converted to Arrow in one pass and cut
-        apart again, which costs a fraction of converting them entry by entry.
+        ``meta`` holds ``name``, ``warnings`` and, for a file that gave no activity,
+        ``skip`` and ``not_activity``. Each table is stored with the tables of the same
+        name and column layout of the other entries, in one Parquet file. Returns the
+        pack's name, or None when nothing could be written (an unwritable cache only
+        costs speed).
         """
         for _, _, tables in entries:
             unknown = set(tables) - set(_TABLES)
             if unknown:
                 raise ValueError(f"table must be one of {sorted(_TABLES)}")
-        for (key, meta, _), blobs in zip(entries, _parquet_many([t for _, _, t in entries]),
-                                         strict=True):
-            self._put_bytes(key, meta, blobs)
-
-    def _put_bytes(self, key: str, meta: dict, blobs: dict[str, bytes]) -> None:
-        final = self._dir(key)
+        if not entries:
+            return None
+        records, blobs = _pack_tables(entries)
+        pack = _pack_name(k for k, _, _ in entries)
         try:
             self._ensure_root()
-            final.parent.mkdir(mode=0o700, exist_ok=True)
-            tmp = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=final.parent))
+            tmp = Path(tempfile.mkdtemp(prefix=".pack.", dir=self.packs))
         except OSError:
-            return  # an unwritable cache only costs speed
+            return None
         try:
             sizes, digests = {}, {}
             for name, data in blobs.items():
                 _write_private(tmp / f"{name}.parquet", data)
                 sizes[name], digests[name] = len(data), _digest(data)
-            record = dict(meta, key=key, version=self.version, tables=sorted(blobs),
-                          sizes=sizes, digests=digests)
+            record = {"pack": pack, "version": self.version, "entries": records,
+                      "files": sorted(blobs), "sizes": sizes, "digests": digests}
             _write_private(tmp / "meta.json", json.dumps(record).encode())
-            if final.exists():
+            final = self.packs / pack
+            if final.exists():  # the same files stored before; keep one copy
                 shutil.rmtree(final, ignore_errors=True)
             os.rename(tmp, final)
         except OSError:
-            pass  # another process won the race, or the disk is full: the cache stays valid
+            return None  # another process won the race, or the disk is full
         finally:
             if tmp.exists():
                 shutil.rmtree(tmp, ignore_errors=True)
+        self._checked.pop(pack, None)
+        if self._where is not None:
+            self._where.update(dict.fromkeys(records, pack))
+        return pack
 
     # -- the index: every entry's small tables in one place, so a warm run reads one file
     def read_index(self) -> dict[str, pd.DataFrame]:
         """The index tables (``files``, ``activities``, ``hr_hist``), each with a ``key``.
 
-        An index that is missing, does not load or lacks its columns is empty: the
-        per-entry data stays the truth and the index is rebuilt from it as files are met
-        again. Rows of keys whose entry fails :meth:`meta` are left out (and the entry is
-        rebuilt when its file is met).
+        An index that is missing, does not load or lacks its columns is empty: the packs
+        stay the truth and the index is rebuilt from them as files are met again. Rows of
+        keys whose pack fails :meth:`pack_meta` are left out.
         """
         out = {}
         for table in _INDEX_TABLES:
@@ -185,12 +274,17 @@ class Store:
         if not set(_INDEX_FILES_COLUMNS) <= set(out["files"].columns) or not all(
                 "key" in out[t].columns for t in _INDEX_TABLES):
             return {}
-        keys = set(out["files"]["key"])
+        files = out["files"]
+        keys = set(files["key"])
         if not all(set(out[t]["key"]) <= keys for t in _INDEX_TABLES):
             return {}
-        intact = [k for k in keys if self.meta(k) is not None]
-        if len(intact) < len(keys):
-            out = {t: df[df["key"].isin(intact)].reset_index(drop=True)
+        intact = {p for p in set(files["pack"]) if isinstance(p, str) and
+                  self.pack_meta(p) is not None}
+        held = [p in intact and k in self._checked[p]["entries"]
+                for k, p in zip(files["key"], files["pack"], strict=True)]
+        if not all(held):
+            good = set(files["key"][held])
+            out = {t: df[df["key"].isin(good)].reset_index(drop=True)
                    for t, df in out.items()}
         return out
 
@@ -229,13 +323,13 @@ class Store:
             shutil.rmtree(tmp, ignore_errors=True)
 
     def sweep(self, max_age_s: float = STALE_TMP_S) -> None:
-        """Remove temporary folders (``.<key>.*``, ``.index.*``) older than ``max_age_s``.
+        """Remove temporary folders (``.pack.*``, ``.index.*``) older than ``max_age_s``.
 
         Younger ones may belong to an import running now and are left alone; no reader
         ever looks inside them.
         """
         now = time.time()
-        for folder in (self.base, *_subfolders(self.base)):
+        for folder in (self.base, self.packs):
             for tmp in _subfolders(folder, hidden=True):
                 try:
                     if now - tmp.stat().st_mtime >= max_age_s:
@@ -244,23 +338,77 @@ class Store:
                     continue
 
     def discard(self, key: str) -> None:
-        """Remove an entry (used when it fails a check)."""
-        shutil.rmtree(self._dir(key), ignore_errors=True)
+        """Remove the pack holding ``key`` (used when it fails a check)."""
+        pack = self._locate().get(key)
+        if pack is not None:
+            self._remove(pack)
+
+    def _remove(self, pack: str) -> None:
+        shutil.rmtree(self.packs / pack, ignore_errors=True)
+        self._checked.pop(pack, None)
+        self._loaded = {k: v for k, v in self._loaded.items() if k[0] != pack}
+        if self._where is not None:
+            self._where = {k: p for k, p in self._where.items() if p != pack}
 
     def _ensure_root(self) -> None:
         if not self.root.exists():
             self.root.mkdir(parents=True, mode=0o700, exist_ok=True)
             os.chmod(self.root, 0o700)
         self.base.mkdir(mode=0o700, exist_ok=True)
+        self.packs.mkdir(mode=0o700, exist_ok=True)
 
 
-def _trusted_meta(meta, key: str, version: int) -> bool:
-    """Whether meta.json is well formed and belongs to this key and version."""
-    if not isinstance(meta, dict) or meta.get("key") != key or meta.get("version") != version:
+def _pack_name(keys) -> str:
+    """A pack's name: a digest of the keys it holds, so the same batch names one pack."""
+    return hashlib.blake2b("\n".join(sorted(keys)).encode(), digest_size=16).hexdigest()
+
+
+def _pack_tables(entries) -> tuple[dict[str, dict], dict[str, bytes]]:
+    """The ``entries`` record of a pack's meta.json and the bytes of its Parquet files.
+
+    Frames with the same table name, columns and dtypes go to one file, with a column
+    ``key`` naming the entry each row belongs to.
+    """
+    records: dict[str, dict] = {}
+    groups: dict[tuple, list[tuple[str, pd.DataFrame]]] = {}
+    for key, meta, tables in entries:
+        record = {k: meta[k] for k in ("name", "warnings", "skip", "not_activity") if k in meta}
+        record["tables"] = {}
+        records[key] = record
+        for name, df in tables.items():
+            if "key" in df.columns:
+                raise ValueError(f"table {name} must not have a column 'key'")
+            layout = (name, tuple(df.columns), tuple(map(str, df.dtypes)))
+            groups.setdefault(layout, []).append((key, df))
+    blobs: dict[str, bytes] = {}
+    counts: dict[str, int] = {}
+    for (name, *_), members in groups.items():
+        file = f"{name}-{counts.get(name, 0)}"
+        counts[name] = counts.get(name, 0) + 1
+        joined = pd.concat([df for _, df in members], ignore_index=True)
+        keys = np.repeat(np.array([k for k, _ in members], dtype=object),
+                         [len(df) for _, df in members])
+        joined["key"] = pd.array(keys, dtype="str")
+        blobs[file] = _parquet_bytes(joined)
+        for key, _ in members:
+            records[key]["tables"][name] = file
+    return records, blobs
+
+
+def _trusted_meta(meta, pack: str, version: int) -> bool:
+    """Whether meta.json is well formed and belongs to this pack and version."""
+    if not isinstance(meta, dict) or meta.get("pack") != pack or meta.get("version") != version:
         return False
-    tables, sizes, digests = meta.get("tables"), meta.get("sizes"), meta.get("digests")
-    return (isinstance(tables, list) and isinstance(sizes, dict) and isinstance(digests, dict)
-            and all(t in _TABLES and t in sizes and t in digests for t in tables))
+    entries, files = meta.get("entries"), meta.get("files")
+    sizes, digests = meta.get("sizes"), meta.get("digests")
+    if not (isinstance(entries, dict) and isinstance(files, list) and isinstance(sizes, dict)
+            and isinstance(digests, dict)):
+        return False
+    if not all(isinstance(f, str) and f in sizes and f in digests for f in files):
+        return False
+    return all(isinstance(e, dict) and isinstance(e.get("tables", {}), dict)
+               and all(t in _TABLES and f in files for t, f in e.get("tables", {}).items())
+               for e in entries.values())
 
 
 def _size(path: Path) -> int | None:
@@ -278,34 +426,6 @@ def _parquet_bytes(df: pd.DataFrame) -> bytes:
     buf = io.BytesIO()
     df.to_parquet(buf, index=False)
     return buf.getvalue()
-
-
-def _parquet_many(entries: list[dict[str, pd.DataFrame]]) -> list[dict[str, bytes]]:
-    """Parquet bytes of every table of every entry, as :func:`_parquet_bytes` gives them.
-
-    Frames with the same name, columns and dtypes are concatenated, converted to Arrow
-    once, and each entry's rows written from a zero-copy slice.
-    """
-    out: list[dict[str, bytes]] = [{} for _ in entries]
-    groups: dict[tuple, list[tuple[int, str, pd.DataFrame]]] = {}
-    for i, tables in enumerate(entries):
-        for name, df in tables.items():
-            layout = (name, tuple(df.columns), tuple(map(str, df.dtypes)))
-            groups.setdefault(layout, []).append((i, name, df))
-    for members in groups.values():
-        if len(members) == 1:
-            i, name, df = members[0]
-            out[i][name] = _parquet_bytes(df)
-            continue
-        table = pa.Table.from_pandas(pd.concat([df for _, _, df in members], ignore_index=True),
-                                     preserve_index=False)
-        start = 0
-        for i, name, df in members:
-            buf = io.BytesIO()
-            pq.write_table(table.slice(start, len(df)), buf)
-            out[i][name] = buf.getvalue()
-            start += len(df)
-    return out
 
 
 def _write_private(path: Path, data: bytes) -> None:
