@@ -14,8 +14,9 @@ stage runs in this one process, on the output of the stage before it:
   a look-up of the messages decoded in the first stage), ``ParsedFile.build`` included;
 - ``summary``: the session summaries and heart-rate histograms of the importer, in batches
   of :data:`runback.importer.BATCH_FILES` files as a worker computes them;
-- ``store``: writing each batch's tables to an empty cache (``Store.put_many``);
-- ``assemble``: the main process's work after the workers: the cache index rows and the
+- ``store``: writing each batch to an empty cache as one pack (``Store.put_many``), and
+  the batch's tables a worker hands back;
+- ``assemble``: the main process's work after the workers: the cache index and the
   ``activities`` table of the whole history (ids, local days, surfaces, duplicates).
 
 Each stage is run ``--repeat`` times and its best CPU time of this process is reported
@@ -28,8 +29,10 @@ import argparse
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
+import pandas as pd
 from history import default_folder
 
 from runback import importer
@@ -99,17 +102,27 @@ def main(argv: list[str] | None = None) -> None:
                    for out, p in zip(outcomes, parsed, strict=True)]
 
         def put_all():
+            """As the workers do: one pack per batch, and the batch's keyed tables."""
             store = Store(Path(tmp) / f"cache{next(counter)}")
-            for i in range(0, n, size):  # as the workers do: one put_many per batch
-                store.put_many(entries[i:i + size])
-            return store
+            tables = []
+            for i in range(0, n, size):
+                batch = outcomes[i:i + size]
+                pack = store.put_many(entries[i:i + size])
+                tables.append({t: pd.concat(importer._keyed([getattr(o, t) for o in batch],
+                                                            [o.key for o in batch]),
+                                            ignore_index=True)
+                               for t in ("activities", "hr_hist")})
+                for o in batch:
+                    o.pack = pack
+            return store, tables
 
-        store, wall, cpu = timed(put_all, args.repeat)
+        (store, tables), wall, cpu = timed(put_all, args.repeat)
         rows.append(("store", wall, cpu))
 
         def assemble():
-            importer._index_rows(outcomes)
-            return importer._assemble(outcomes, store, tz=None, tz_source="option")
+            light = [replace(o, activities=None, hr_hist=None) for o in outcomes]
+            store.update_index(importer._index_rows(light, tables))
+            return importer._assemble(light, tables, store, tz=None, tz_source="option")
 
         result, wall, cpu = timed(assemble, args.repeat)
         rows.append(("assemble", wall, cpu))

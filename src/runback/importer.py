@@ -20,7 +20,7 @@ import json
 import os
 import posixpath
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -131,20 +131,24 @@ def process_entry(entry: Entry, cache_root: str | None = None,
 
 
 def process_entries(entries: list[Entry], cache_root: str | None = None,
-                    keys: list[str | None] | None = None) -> list[FileOutcome]:
+                    keys: list[str | None] | None = None,
+                    packs: list[str | None] | None = None) -> list[FileOutcome]:
     """Read a batch of entries through the cache. Never raises for a bad file.
 
     Each file is read on its own; the session summaries of every file read are then
     computed in one vectorised pass over all their records (:func:`_summarize_many`), which
     costs a fraction of summarising file by file, and they are stored together
     (:meth:`runback.store.Store.put_many`). ``keys`` are the content keys when the caller
-    has them already.
+    has them already; ``packs``, when given, the pack holding each key
+    (:meth:`runback.store.Store.locate`, None for a key no pack holds), so that the
+    cache is not searched again here.
     """
     store = Store(cache_root)
     keys = list(keys) if keys is not None else [None] * len(entries)
+    look = [True] * len(entries) if packs is None else packs
     outcomes, parsed_files, to_store = [], [], []
-    for entry, key in zip(entries, keys, strict=True):
-        out, parsed = _read_entry(entry, store, key)
+    for entry, key, pack in zip(entries, keys, look, strict=True):
+        out, parsed = _read_entry(entry, store, key, pack)
         outcomes.append(out)
         if parsed is not None:
             parsed_files.append((entry, out, parsed))
@@ -177,6 +181,27 @@ def process_entries(entries: list[Entry], cache_root: str | None = None,
     return outcomes
 
 
+def _process_batch(entries: list[Entry], cache_root: str | None, keys: list[str | None],
+                   packs: list[str | None] | None = None
+                   ) -> tuple[list[FileOutcome], dict[str, pd.DataFrame]]:
+    """:func:`process_entries`, with the batch's tables handed over whole.
+
+    Returns the outcomes without their frames, and the ``activities`` and ``hr_hist``
+    rows of every file read, each table one frame with a column ``key``: a worker sends
+    a few frames back instead of two per file.
+    """
+    outcomes = process_entries(entries, cache_root, keys, packs)
+    read = [o for o in outcomes if o.activities is not None]
+    tables = {}
+    for table in ("activities", "hr_hist"):
+        frames = _keyed([getattr(o, table) for o in read], [o.key for o in read])
+        frames = [f for f in frames if len(f)]
+        tables[table] = pd.concat(frames, ignore_index=True) if frames else None
+    for o in read:
+        o.activities = o.hr_hist = None
+    return outcomes, tables
+
+
 def _is_unexpected(out: FileOutcome) -> bool:
     """Whether the outcome is a bug's error (never cached, so it is retried)."""
     return out.skip is not None and out.skip.startswith("unexpected error")
@@ -186,7 +211,7 @@ def _unexpected(e: Exception) -> str:
     return f"unexpected error while reading ({type(e).__name__}: {e}); please report it"
 
 
-def _read_entry(entry: Entry, store: Store, key: str | None):
+def _read_entry(entry: Entry, store: Store, key: str | None, pack: str | bool | None = True):
     """``(outcome, parsed)``: parsed is None when the outcome is final (cached or skipped)."""
     out = FileOutcome(entry.name, entry.root, entry.rel)
     try:
@@ -195,7 +220,8 @@ def _read_entry(entry: Entry, store: Store, key: str | None):
         out.skip = e.reason
         return out, None
     out.key = key = key or content_key(data)
-    meta = store.meta(key)
+    # pack: True to search the cache, a pack's name to look there only, None not to look
+    meta = None if pack is None else store.meta(key, pack if isinstance(pack, str) else None)
     if meta is not None:
         if meta.get("skip"):
             out.skip, out.not_activity = meta["skip"], bool(meta.get("not_activity"))
@@ -256,31 +282,33 @@ def _from_index(entry: Entry, key: str, row: tuple) -> FileOutcome:
     return out
 
 
-def _index_rows(outcomes: list[FileOutcome]) -> dict[str, pd.DataFrame]:
-    """Index rows for the outcomes that were parsed (or read per entry) in this run."""
-    files, read = [], []
-    for o in outcomes:
-        if o.key is None or o.pack is None:  # not stored: a bug's error, or the cache failed
-            continue
-        files.append({"key": o.key, "pack": o.pack, "skip": o.skip,
-                      "not_activity": o.not_activity, "warnings": json.dumps(o.warnings)})
-        if o.activities is not None:
-            read.append(o)
-    keys = [o.key for o in read]
-    acts = _keyed([o.activities for o in read], keys)
-    hists = _keyed([o.hr_hist for o in read], keys)
+def _index_rows(outcomes: list[FileOutcome],
+                tables: list[dict[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:
+    """Index rows for the outcomes stored in this run, with the batch ``tables`` of their
+    rows (see :func:`_process_batch`)."""
+    files = [{"key": o.key, "pack": o.pack, "skip": o.skip, "not_activity": o.not_activity,
+              "warnings": json.dumps(o.warnings)}
+             for o in outcomes if o.key is not None and o.pack is not None]
+    stored = {f["key"] for f in files}
     files_df = pd.DataFrame(files, columns=["key", "pack", "skip", "not_activity", "warnings"])
     files_df = files_df.astype({"key": "string", "pack": "string", "skip": "string",
                                 "not_activity": "bool", "warnings": "string"})
-    return {
-        "files": files_df,
-        "activities": pd.concat(acts, ignore_index=True) if acts else
-        schema.empty("raw_activities").assign(key=pd.Series([], dtype="string")),
-        "hr_hist": pd.concat(hists, ignore_index=True) if hists else
-        pd.DataFrame({"part": pd.Series([], dtype="int64"), "bpm": pd.Series([], dtype="int64"),
-                      "seconds": pd.Series([], dtype="float64"),
-                      "key": pd.Series([], dtype="string")}),
-    }
+    out = {"files": files_df}
+    for table in ("activities", "hr_hist"):
+        frames = [t[table] for t in tables if t.get(table) is not None]
+        frames = [f[f["key"].isin(stored)] for f in frames]
+        frames = [f for f in frames if len(f)]
+        out[table] = pd.concat(frames, ignore_index=True) if frames else _EMPTY_INDEX[table]()
+    return out
+
+
+_EMPTY_INDEX = {
+    "activities": lambda: schema.empty("raw_activities").assign(
+        key=pd.Series([], dtype="string")),
+    "hr_hist": lambda: pd.DataFrame({
+        "part": pd.Series([], dtype="int64"), "bpm": pd.Series([], dtype="int64"),
+        "seconds": pd.Series([], dtype="float64"), "key": pd.Series([], dtype="string")}),
+}
 
 
 def _keyed(frames: list[pd.DataFrame], keys: list[str]) -> list[pd.DataFrame]:
@@ -471,7 +499,8 @@ def import_activities(paths, *, tz: str | None = None, tz_source: str = "option"
         raise ReadError(outcomes[0].name, outcomes[0].skip)
     index = store.read_index()
     known = _index_lookup(index)
-    todo: list[tuple[Entry, str | None]] = []
+    todo: dict[str, Entry] = {}
+    again: list[tuple[Entry, str]] = []  # the same bytes as a file in todo
     for entry in (e for e in found if isinstance(e, Entry)):
         try:
             key = content_key(entry.load())
@@ -479,15 +508,26 @@ def import_activities(paths, *, tz: str | None = None, tz_source: str = "option"
             outcomes.append(FileOutcome(entry.name, entry.root, entry.rel, skip=e.reason))
             continue
         row = known.get(key)
-        if row is None:
-            todo.append((entry, key))
-        else:
+        if row is not None:
             outcomes.append(_from_index(entry, key, row))
+        elif key in todo:
+            again.append((entry, key))
+        else:
+            todo[key] = entry
     for o in outcomes:
         _check_strict(o, strict)
-    fresh = _process_all(todo, cache_root, workers, progress, strict, done=len(outcomes))
-    store.update_index(_index_rows(fresh))
-    return _assemble(outcomes + fresh, store, tz=tz, tz_source=tz_source, index=index)
+    # files stored by an import whose index write was lost (or another running import)
+    stored = store.locate(todo) if todo else {}
+    fresh, tables = _process_all([(k, e, stored.get(k)) for k, e in todo.items()], cache_root,
+                                 workers, progress, strict, done=len(outcomes))
+    by_key = {o.key: o for o in fresh}
+    fresh += [replace(by_key[key], name=e.name, root=e.root, rel=e.rel) for e, key in again]
+    store.update_index(_index_rows(fresh, tables))
+    if index:
+        wanted = {o.key for o in outcomes if o.key is not None}
+        tables.append({t: index[t][index[t]["key"].isin(wanted)] for t in ("activities",
+                                                                          "hr_hist")})
+    return _assemble(outcomes + fresh, tables, store, tz=tz, tz_source=tz_source)
 
 
 def _check_strict(o: FileOutcome, strict: bool) -> None:
@@ -495,35 +535,44 @@ def _check_strict(o: FileOutcome, strict: bool) -> None:
         raise ReadError(o.name, o.skip)
 
 
-def _process_all(todo, cache_root, workers, progress, strict, done=0) -> list[FileOutcome]:
+def _process_all(todo, cache_root, workers, progress, strict, done=0):
+    """Outcomes of the ``(key, entry, pack)`` items of ``todo``, and their batches' tables."""
     total = len(todo) + done
     results: list[FileOutcome] = []
+    tables: list[dict[str, pd.DataFrame]] = []
 
-    def record(o: FileOutcome):
-        _check_strict(o, strict)
-        results.append(o)
+    def record(batch):
+        outs, batch_tables = batch
+        tables.append(batch_tables)
+        for o in outs:
+            _check_strict(o, strict)
+            results.append(o)
         if progress is not None:
             progress(done + len(results), total)
 
     n_workers = workers if workers is not None else (os.cpu_count() or 1)
-    if n_workers > 1 and len(todo) >= PARALLEL_MIN_FILES:
-        size = max(1, min(BATCH_FILES, len(todo) // (4 * n_workers)))
-        batches = [todo[i:i + size] for i in range(0, len(todo), size)]
+    parallel = n_workers > 1 and len(todo) >= PARALLEL_MIN_FILES
+    size = max(1, min(BATCH_FILES, len(todo) // (4 * n_workers))) if parallel else BATCH_FILES
+    batches = [todo[i:i + size] for i in range(0, len(todo), size)]
+    args = ([[e for _, e, _ in b] for b in batches], [cache_root] * len(batches),
+            [[k for k, _, _ in b] for b in batches], [[p for _, _, p in b] for b in batches])
+    if parallel:
         with ProcessPoolExecutor(max_workers=n_workers) as pool:
-            for outs in pool.map(process_entries, [[e for e, _ in b] for b in batches],
-                                 [cache_root] * len(batches), [[k for _, k in b] for b in batches]):
-                for o in outs:
-                    record(o)
+            for batch in pool.map(_process_batch, *args):
+                record(batch)
     else:
-        for i in range(0, len(todo), BATCH_FILES):
-            batch = todo[i:i + BATCH_FILES]
-            for o in process_entries([e for e, _ in batch], cache_root, [k for _, k in batch]):
-                record(o)
-    return results
+        for batch in map(_process_batch, *args):
+            record(batch)
+    return results, tables
 
 
-def _assemble(outcomes: list[FileOutcome], store: Store, *, tz, tz_source,
-              index: dict | None = None) -> ImportResult:
+def _assemble(outcomes: list[FileOutcome], tables: list[dict[str, pd.DataFrame]],
+              store: Store, *, tz, tz_source) -> ImportResult:
+    """The import's result from its outcomes and the tables of their rows (with ``key``).
+
+    Each key's rows must be in ``tables`` once; outcomes naming the same key are one file
+    given twice.
+    """
     warnings: list[str] = []
     skipped = []
     first: dict[str, FileOutcome] = {}
@@ -537,15 +586,8 @@ def _assemble(outcomes: list[FileOutcome], store: Store, *, tz, tz_source,
             also[o.key] = also.get(o.key, "") + f" | {o.name}"
             continue
         first[o.key] = o
-    read = [o for o in first.values() if o.activities is not None and len(o.activities)]
-    frames = _keyed([o.activities for o in read], [o.key for o in read])
-    read = [o for o in read if o.hr_hist is not None and len(o.hr_hist)]
-    hists = _keyed([o.hr_hist for o in read], [o.key for o in read])
-    indexed = [k for k, o in first.items() if o.activities is None]
-    if indexed:
-        for table, out in (("activities", frames), ("hr_hist", hists)):
-            rows = index[table]
-            out.append(rows[rows["key"].isin(indexed)])
+    frames = [t["activities"] for t in tables if t.get("activities") is not None]
+    hists = [t["hr_hist"] for t in tables if t.get("hr_hist") is not None]
     acts = _identify(frames, first, also)
     acts = _join_logs(acts)
     acts = _fill_from_device(acts)

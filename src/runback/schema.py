@@ -35,6 +35,7 @@ from functools import cache
 
 import numpy as np
 import pandas as pd
+from pandas.api.internals import create_dataframe_from_blocks
 
 from runback.errors import SchemaError
 
@@ -324,8 +325,51 @@ def from_columns(table: str, values: dict, n: int) -> pd.DataFrame:
     unknown = set(values) - {c.name for c in spec}
     if unknown:
         raise ValueError(f"{table} has no columns {sorted(unknown)}")
-    return pd.DataFrame({c.name: values[c.name] if c.name in values else _missing(c, n)
-                         for c in spec})
+    blocks = _blocks(spec, values, n)
+    if blocks is None:  # arrays of other types: let pandas convert them
+        return pd.DataFrame({c.name: values[c.name] if c.name in values else _missing(c, n)
+                             for c in spec})
+    return create_dataframe_from_blocks(blocks, pd.RangeIndex(n), _labels(table))
+
+
+@cache
+def _labels(table: str) -> pd.Index:
+    return pd.Index([c.name for c in _table(table)])
+
+
+def _blocks(spec: tuple[Column, ...], values: dict, n: int) -> list | None:
+    """The blocks of a :func:`from_columns` frame, as ``pd.DataFrame(dict)`` would
+    consolidate them: one 2-D block of the float64 columns, one of the int64 columns, and
+    one block per column of any other dtype. None when a given array is not already a
+    1-D array of ``n`` values at its column's dtype.
+    """
+    floats, ints, blocks = [], [], []
+    for i, c in enumerate(spec):
+        v = values.get(c.name)
+        if isinstance(v, pd.arrays.NumpyExtensionArray):  # what Series.array gives
+            v = v.to_numpy()
+        if c.dtype in (F, "int64"):
+            if v is not None and not (isinstance(v, np.ndarray) and v.dtype == c.dtype
+                                      and v.shape == (n,)):
+                return None
+            (floats if c.dtype == F else ints).append((i, v))
+            continue
+        v = _missing(c, n) if v is None else v
+        if getattr(v, "dtype", None) != _dtype(c.dtype) or getattr(v, "shape", None) != (n,):
+            return None
+        if isinstance(v, np.ndarray):
+            v = v.reshape(1, n).copy()
+        elif not isinstance(v, pd.api.extensions.ExtensionArray):
+            return None
+        blocks.append((v, np.array([i])))
+    for columns, fill, dtype in ((floats, np.nan, F), (ints, 0, "int64")):
+        if columns:
+            block = np.full((len(columns), n), fill, dtype=dtype)
+            for row, (_, v) in enumerate(columns):
+                if v is not None:
+                    block[row] = v
+            blocks.append((block, np.array([i for i, _ in columns])))
+    return blocks
 
 
 def conform(df: pd.DataFrame, table: str, *, extra: bool = True) -> pd.DataFrame:

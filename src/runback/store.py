@@ -133,15 +133,21 @@ class Store:
             self._checked[pack] = meta
         return meta
 
-    def meta(self, key: str) -> dict | None:
+    def locate(self, keys) -> dict[str, str]:
+        """The pack of each of ``keys`` some intact pack holds (one look at every pack)."""
+        where = self._locate()
+        return {k: where[k] for k in keys if k in where}
+
+    def meta(self, key: str, pack: str | None = None) -> dict | None:
         """What the entry of ``key`` records, or None when no intact pack holds it.
 
         ``name``, ``warnings``, ``skip``, ``not_activity``, ``tables`` (the names of its
-        stored tables), ``key`` and ``pack``.
+        stored tables), ``key`` and ``pack``. With ``pack`` (from :meth:`locate`), only
+        that pack is looked at.
         """
-        pack = self._locate().get(key)
+        pack = pack or self._locate().get(key)
         meta = self.pack_meta(pack) if pack is not None else None
-        if meta is None:
+        if meta is None or key not in meta["entries"]:
             return None
         entry = meta["entries"][key]
         return dict(entry, key=key, pack=pack, tables=sorted(entry.get("tables", {})))
@@ -389,7 +395,7 @@ def _pack_tables(entries) -> tuple[dict[str, dict], dict[str, bytes]]:
         keys = np.repeat(np.array([k for k, _ in members], dtype=object),
                          [len(df) for _, df in members])
         joined["key"] = pd.array(keys, dtype="str")
-        blobs[file] = _parquet_bytes(joined)
+        blobs[file] = _parquet_bytes(joined, **_PACK_PARQUET)
         for key, _ in members:
             records[key]["tables"][name] = file
     return records, blobs
@@ -422,10 +428,15 @@ def _digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def _parquet_bytes(df: pd.DataFrame) -> bytes:
+def _parquet_bytes(df: pd.DataFrame, **options) -> bytes:
     buf = io.BytesIO()
-    df.to_parquet(buf, index=False)
+    df.to_parquet(buf, index=False, **options)
     return buf.getvalue()
+
+
+#: Parquet options of a pack's files: written once, read on re-runs, so write fast and
+#: read fast (LZ4; a dictionary only for the repetitive ``key``; no column statistics).
+_PACK_PARQUET = {"compression": "lz4", "use_dictionary": ["key"], "write_statistics": False}
 
 
 def _write_private(path: Path, data: bytes) -> None:

@@ -437,8 +437,10 @@ def _first(df: pd.DataFrame, column: str):
     if column not in df.columns:
         return None
     values = df[column]
-    present = np.flatnonzero(values.notna().to_numpy())
-    return values.iloc[present[0]] if len(present) else None
+    for value in values.array if len(values) < 64 else values.dropna().array[:1]:
+        if not pd.isna(value):
+            return value
+    return None
 
 
 def _times(df: pd.DataFrame, column: str) -> np.ndarray:
