@@ -43,6 +43,7 @@ def test_same_file_twice_and_gzipped_copy_is_one_activity(tmp_path):
     a = write(tmp_path / "a" / "run.gpx", data)
     b = write(tmp_path / "b" / "run-copy.gpx.gz", gz(data))
     res = import_activities([a, tmp_path / "b", a])
+    assert res.n_parsed == 1                         # the same bytes are parsed once
     assert len(res.activities) == 1
     sources = res.activities.loc[0, "sources"].split(" | ")
     assert str(a) in sources and str(b) in sources

@@ -89,7 +89,8 @@ class ImportResult:
     n_files : int
         Files looked at.
     n_parsed : int
-        Files parsed in this run (the rest came from the cache).
+        Files parsed in this run (the rest came from the cache); the same bytes given
+        twice are parsed once.
     """
 
     activities: pd.DataFrame
@@ -500,10 +501,12 @@ def import_activities(paths, *, tz: str | None = None, tz_source: str = "option"
     index = store.read_index()
     known = _index_lookup(index)
     todo: dict[str, Entry] = {}
+    sizes: dict[str, int] = {}
     again: list[tuple[Entry, str]] = []  # the same bytes as a file in todo
     for entry in (e for e in found if isinstance(e, Entry)):
         try:
-            key = content_key(entry.load())
+            data = entry.load()
+            key = content_key(data)
         except ReadError as e:
             outcomes.append(FileOutcome(entry.name, entry.root, entry.rel, skip=e.reason))
             continue
@@ -513,13 +516,17 @@ def import_activities(paths, *, tz: str | None = None, tz_source: str = "option"
         elif key in todo:
             again.append((entry, key))
         else:
-            todo[key] = entry
+            todo[key], sizes[key] = entry, len(data)
     for o in outcomes:
         _check_strict(o, strict)
     # files stored by an import whose index write was lost (or another running import)
     stored = store.locate(todo) if todo else {}
-    fresh, tables = _process_all([(k, e, stored.get(k)) for k, e in todo.items()], cache_root,
+    # largest files first, so the last batches are short and no core waits long at the end
+    order = sorted(todo, key=lambda k: -sizes[k])
+    fresh, tables = _process_all([(k, todo[k], stored.get(k)) for k in order], cache_root,
                                  workers, progress, strict, done=len(outcomes))
+    place = {k: i for i, k in enumerate(todo)}
+    fresh.sort(key=lambda o: place.get(o.key, len(place)))  # back in the order found
     by_key = {o.key: o for o in fresh}
     fresh += [replace(by_key[key], name=e.name, root=e.root, rel=e.rel) for e, key in again]
     store.update_index(_index_rows(fresh, tables))
@@ -612,7 +619,7 @@ def _assemble(outcomes: list[FileOutcome], tables: list[dict[str, pd.DataFrame]]
     hist = _hist_wide(hists, acts)
     skipped_df = pd.DataFrame(skipped, columns=["name", "reason", "not_activity"]).astype(
         {"name": "string", "reason": "string", "not_activity": "bool"})
-    n_parsed = sum(1 for o in outcomes if o.key is not None and not o.cached)
+    n_parsed = len({o.key for o in outcomes if o.key is not None and not o.cached})
     # a Store of its own: it finds every pack written by this import's workers
     return ImportResult(acts, hist, skipped_df, warnings, len(outcomes), n_parsed,
                         Store(store.root))

@@ -137,19 +137,22 @@ def resolve_local_dates(activities: pd.DataFrame, *, tz: str | None = None,
         zones[:] = tz
         srcs[:] = source
     else:
-        offsets = df["utc_offset_s"]
-        lat, lon = df["start_lat_deg"], df["start_lon_deg"]
-        for i in df.index:
-            gz = zone_at(lat[i], lon[i]) if pd.notna(lat[i]) else None
-            if pd.notna(offsets[i]) and pd.notna(start[i]):
-                if gz and _offset_s(gz, start[i]) == offsets[i]:
-                    zones[i] = gz
+        offsets = df["utc_offset_s"].to_numpy("float64", na_value=np.nan)
+        lat = df["start_lat_deg"].to_numpy("float64", na_value=np.nan)
+        lon = df["start_lon_deg"].to_numpy("float64", na_value=np.nan)
+        found, how = [None] * n, [None] * n
+        for j, when in enumerate(start.array):
+            gz = zone_at(lat[j], lon[j]) if not np.isnan(lat[j]) else None
+            if not np.isnan(offsets[j]) and pd.notna(when):
+                if gz and _offset_s(gz, when) == offsets[j]:
+                    found[j] = gz
                 else:
-                    zones[i] = offset_label(offsets[i])
-                srcs[i] = "file"
+                    found[j] = offset_label(offsets[j])
+                how[j] = "file"
             elif gz:
-                zones[i] = gz
-                srcs[i] = "gps"
+                found[j], how[j] = gz, "gps"
+        zones = pd.Series(found, index=df.index, dtype="string")
+        srcs = pd.Series(how, index=df.index, dtype="string")
         _fill_nearby(df, zones, srcs)
         if zones.isna().any():
             mz = machine_zone()
@@ -166,15 +169,16 @@ def resolve_local_dates(activities: pd.DataFrame, *, tz: str | None = None,
     srcs[local_only] = "log"
     start = start.copy()
     local_date = pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
-    for i in df.index if n else []:
+    for i in df.index[local_only]:
         zone = parse_zone(zones[i])
-        if local_only[i]:
-            ls = df.at[i, "local_start"]
-            local_date[i] = ls.normalize()
-            start[i] = pd.Timestamp(ls).tz_localize(zone, ambiguous=True,
-                                                    nonexistent="shift_forward").tz_convert("UTC")
-        elif pd.notna(start[i]):
-            local_date[i] = start[i].tz_convert(zone).tz_localize(None).normalize()
+        ls = df.at[i, "local_start"]
+        local_date[i] = ls.normalize()
+        start[i] = pd.Timestamp(ls).tz_localize(zone, ambiguous=True,
+                                                nonexistent="shift_forward").tz_convert("UTC")
+    dated = ~local_only & start.notna()
+    for name, rows in start[dated].groupby(zones[dated], sort=False):  # one pass per zone
+        local = rows.dt.tz_convert(parse_zone(name)).dt.tz_localize(None).dt.normalize()
+        local_date[rows.index] = local.astype("datetime64[ns]")
     df["start_time"] = start
     df["timezone"] = zones
     df["tz_source"] = srcs
