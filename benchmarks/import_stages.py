@@ -29,9 +29,9 @@ import argparse
 import sys
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from history import default_folder
 
@@ -82,35 +82,34 @@ def main(argv: list[str] | None = None) -> None:
     rows.append(("read_fit", wall, cpu))
 
     size = importer.BATCH_FILES
-    summaries, wall, cpu = timed(lambda: [s for i in range(0, n, size)
-                                          for s in importer._summarize_many(parsed[i:i + size])],
-                                 args.repeat)
+    starts = range(0, n, size)
+    summaries, wall, cpu = timed(lambda: [importer._summarize_pieces(parsed[i:i + size])
+                                          for i in starts], args.repeat)
     rows.append(("summary", wall, cpu))
 
-    outcomes = []
-    for path, key, p, (acts, hist) in zip(paths, keys, parsed, summaries, strict=True):
-        out = importer.FileOutcome(str(path), str(folder), path.name, key=key)
-        out.activities, out.hr_hist, out.warnings = acts, hist, list(p.warnings)
-        outcomes.append(out)
+    outcomes = [importer.FileOutcome(str(path), str(folder), path.name, key=key,
+                                     warnings=list(p.warnings))
+                for path, key, p in zip(paths, keys, parsed, strict=True)]
 
     with tempfile.TemporaryDirectory() as tmp:
         counter = iter(range(10**9))
-
-        entries = [(out.key, {"name": out.name, "warnings": out.warnings},
-                    {"activities": out.activities, "samples": p.samples, "laps": p.laps,
-                     "hr_hist": out.hr_hist})
-                   for out, p in zip(outcomes, parsed, strict=True)]
 
         def put_all():
             """As the workers do: one pack per batch, and the batch's keyed tables."""
             store = Store(Path(tmp) / f"cache{next(counter)}")
             tables = []
-            for i in range(0, n, size):
+            for i, (_, acts, hists) in zip(starts, summaries, strict=True):
                 batch = outcomes[i:i + size]
-                pack = store.put_many(entries[i:i + size])
-                tables.append({t: pd.concat(importer._keyed([getattr(o, t) for o in batch],
-                                                            [o.key for o in batch]),
-                                            ignore_index=True)
+                file_keys = np.array([o.key for o in batch], dtype=object)
+                pieces = {t: [(getattr(p, t), np.full(len(getattr(p, t)), o.key, dtype=object),
+                               [o.key]) for o, p in zip(batch, parsed[i:i + size], strict=True)]
+                          for t in ("samples", "laps")}
+                for t, parts in (("activities", acts), ("hr_hist", hists)):
+                    pieces[t] = [(f, file_keys[j], list(file_keys)) for f, j in parts]
+                pack = store.put_pieces([(o.key, {"name": o.name, "warnings": o.warnings})
+                                         for o in batch], pieces)
+                tables.append({t: pd.concat([f.assign(key=pd.array(r, dtype="str"))
+                                             for f, r, _ in pieces[t]], ignore_index=True)
                                for t in ("activities", "hr_hist")})
                 for o in batch:
                     o.pack = pack
@@ -120,9 +119,8 @@ def main(argv: list[str] | None = None) -> None:
         rows.append(("store", wall, cpu))
 
         def assemble():
-            light = [replace(o, activities=None, hr_hist=None) for o in outcomes]
-            store.update_index(importer._index_rows(light, tables))
-            return importer._assemble(light, tables, store, tz=None, tz_source="option")
+            store.update_index(importer._index_rows(outcomes, tables))
+            return importer._assemble(outcomes, tables, store, tz=None, tz_source="option")
 
         result, wall, cpu = timed(assemble, args.repeat)
         rows.append(("assemble", wall, cpu))

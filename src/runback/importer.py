@@ -137,69 +137,98 @@ def process_entries(entries: list[Entry], cache_root: str | None = None,
     """Read a batch of entries through the cache. Never raises for a bad file.
 
     Each file is read on its own; the session summaries of every file read are then
-    computed in one vectorised pass over all their records (:func:`_summarize_many`), which
-    costs a fraction of summarising file by file, and they are stored together
-    (:meth:`runback.store.Store.put_many`). ``keys`` are the content keys when the caller
-    has them already; ``packs``, when given, the pack holding each key
+    computed in one vectorised pass over all their records (:func:`_summarize_pieces`),
+    which costs a fraction of summarising file by file, and they are stored together as
+    one pack (:meth:`runback.store.Store.put_pieces`). ``keys`` are the content keys when
+    the caller has them already; ``packs``, when given, the pack holding each key
     (:meth:`runback.store.Store.locate`, None for a key no pack holds), so that the
     cache is not searched again here.
     """
-    store = Store(cache_root)
-    keys = list(keys) if keys is not None else [None] * len(entries)
-    look = [True] * len(entries) if packs is None else packs
-    outcomes, parsed_files, to_store = [], [], []
-    for entry, key, pack in zip(entries, keys, look, strict=True):
-        out, parsed = _read_entry(entry, store, key, pack)
-        outcomes.append(out)
-        if parsed is not None:
-            parsed_files.append((entry, out, parsed))
-        elif out.key is not None and out.skip is not None and not out.cached \
-                and not _is_unexpected(out):
-            to_store.append((out.key, {"name": entry.name, "skip": out.skip,
-                                       "not_activity": out.not_activity}, {}))
-    summaries = _summarize_many([p for _, _, p in parsed_files])
-    for (entry, out, parsed), summary in zip(parsed_files, summaries, strict=True):
-        if isinstance(summary, RunbackError):
-            out.skip = getattr(summary, "reason", None) or str(summary)
-            out.not_activity = isinstance(summary, NotAnActivityError)
-            to_store.append((out.key, {"name": entry.name, "skip": out.skip,
-                                       "not_activity": out.not_activity}, {}))
+    outcomes, tables = _process_batch(entries, cache_root, keys, packs)
+    for table in ("activities", "hr_hist"):
+        rows = tables[table]
+        if rows is None:
             continue
-        if isinstance(summary, Exception):  # a bug must not stop the batch; not cached
-            out.skip = _unexpected(summary)
-            continue
-        acts, hist = summary
-        out.activities, out.hr_hist = acts, hist
-        out.warnings = list(parsed.warnings) + _spike_warnings(acts)
-        to_store.append((out.key, {"name": entry.name, "warnings": out.warnings},
-                         {"activities": acts, "samples": parsed.samples, "laps": parsed.laps,
-                          "hr_hist": hist}))
-    pack = store.put_many(to_store)
-    stored = {k for k, _, _ in to_store}
-    for out in outcomes:
-        if out.key in stored:
-            out.pack = pack
+        for key, own in rows.groupby("key", sort=False):
+            for o in outcomes:
+                if o.key == key and o.skip is None:
+                    setattr(o, table, own.drop(columns="key").reset_index(drop=True))
+    for o in outcomes:
+        if o.skip is None and o.key is not None and o.hr_hist is None:
+            o.hr_hist = _empty_hist()
     return outcomes
 
 
 def _process_batch(entries: list[Entry], cache_root: str | None, keys: list[str | None],
                    packs: list[str | None] | None = None
-                   ) -> tuple[list[FileOutcome], dict[str, pd.DataFrame]]:
-    """:func:`process_entries`, with the batch's tables handed over whole.
+                   ) -> tuple[list[FileOutcome], dict[str, pd.DataFrame | None]]:
+    """:func:`process_entries` with the batch's tables handed over whole.
 
     Returns the outcomes without their frames, and the ``activities`` and ``hr_hist``
-    rows of every file read, each table one frame with a column ``key``: a worker sends
-    a few frames back instead of two per file.
+    rows of every file read, each table one frame with a column ``key`` (None when
+    empty): a worker sends a few frames back instead of two per file, and the tables
+    are never cut apart per file.
     """
-    outcomes = process_entries(entries, cache_root, keys, packs)
-    read = [o for o in outcomes if o.activities is not None]
+    store = Store(cache_root)
+    keys = list(keys) if keys is not None else [None] * len(entries)
+    look = [True] * len(entries) if packs is None else packs
+    outcomes, parsed_files, metas = [], [], []
+    pieces: dict[str, list] = {t: [] for t in ("activities", "samples", "laps", "hr_hist")}
+    for entry, key, pack in zip(entries, keys, look, strict=True):
+        out, parsed = _read_entry(entry, store, key, pack)
+        outcomes.append(out)
+        if parsed is not None:
+            parsed_files.append((entry, out, parsed))
+        elif out.activities is not None:  # read from the cache, one entry at a time
+            for table in ("activities", "hr_hist"):
+                frame = getattr(out, table)
+                pieces[table].append((frame, np.full(len(frame), out.key, dtype=object),
+                                      [out.key]))
+            out.activities = out.hr_hist = None
+        elif out.key is not None and out.skip is not None and not out.cached \
+                and not _is_unexpected(out):
+            metas.append((out.key, {"name": entry.name, "skip": out.skip,
+                                    "not_activity": out.not_activity}))
+    # what came from the cache is handed back, not stored again
+    handed = {t: list(p) for t, p in pieces.items()}
+    pieces = {t: [] for t in pieces}
+    errors, acts, hists = _summarize_pieces([p for _, _, p in parsed_files])
+    file_keys = np.array([o.key for _, o, _ in parsed_files], dtype=object)
+    stored: list[FileOutcome] = []
+    for (entry, out, parsed), error in zip(parsed_files, errors, strict=True):
+        if isinstance(error, RunbackError):
+            out.skip = getattr(error, "reason", None) or str(error)
+            out.not_activity = isinstance(error, NotAnActivityError)
+            metas.append((out.key, {"name": entry.name, "skip": out.skip,
+                                    "not_activity": out.not_activity}))
+        elif error is not None:  # a bug must not stop the batch; not cached
+            out.skip = _unexpected(error)
+        else:
+            out.warnings = list(parsed.warnings)
+            stored.append(out)
+            for table in ("samples", "laps"):
+                frame = getattr(parsed, table)
+                pieces[table].append((frame, np.full(len(frame), out.key, dtype=object),
+                                      [out.key]))
+    good = [j for j, e in enumerate(errors) if e is None]
+    for table, parts in (("activities", acts), ("hr_hist", hists)):
+        for frame, files in parts:
+            pieces[table].append((frame, file_keys[files], list(file_keys[good])))
+    for frame, files in acts:  # GPS fixes dropped for a spike, per file
+        for j in np.unique(files[frame["gps_spikes"].to_numpy("float64", na_value=0) > 0]
+                           if "gps_spikes" in frame.columns else []):
+            parsed_files[j][1].warnings += _spike_warnings(frame[files == j])
+    metas += [(o.key, {"name": o.name, "warnings": o.warnings}) for o in stored]
+    pack = store.put_pieces(metas, pieces) if metas else None
+    written = {k for k, _ in metas} if pack is not None else set()
+    for out in outcomes:
+        if out.key in written:
+            out.pack = pack
     tables = {}
     for table in ("activities", "hr_hist"):
-        frames = _keyed([getattr(o, table) for o in read], [o.key for o in read])
-        frames = [f for f in frames if len(f)]
-        tables[table] = pd.concat(frames, ignore_index=True) if frames else None
-    for o in read:
-        o.activities = o.hr_hist = None
+        parts = [(f, r) for f, r, _ in handed[table] + pieces[table] if len(f)]
+        tables[table] = None if not parts else pd.concat(
+            [f.assign(key=pd.array(r, dtype="str")) for f, r in parts], ignore_index=True)
     return outcomes, tables
 
 
@@ -312,32 +341,18 @@ _EMPTY_INDEX = {
 }
 
 
-def _keyed(frames: list[pd.DataFrame], keys: list[str]) -> list[pd.DataFrame]:
-    """``frames`` with a last column ``key`` naming the file each came from.
-
-    Consecutive frames with the same columns (usually all of them) are concatenated into one
-    frame that gets the column once, which gives the rows, columns and dtypes a
-    concatenation of the frames keyed one by one gives, at a fraction of the cost.
-    """
-    labels = [list(f.columns) for f in frames]
-    out, start = [], 0
-    for stop in range(1, len(frames) + 1):
-        if stop < len(frames) and labels[stop] == labels[start]:
-            continue
-        run, run_keys = frames[start:stop], keys[start:stop]
-        if "key" in labels[start]:
-            out += [f.assign(key=k) for f, k in zip(run, run_keys, strict=True)]
-        else:
-            joined = pd.concat(run, ignore_index=True)
-            keyed = np.repeat(np.array(run_keys, dtype=object), [len(f) for f in run])
-            joined["key"] = pd.array(keyed, dtype="str")  # the dtype assign(key=...) gives
-            out.append(joined)
-        start = stop
-    return out
-
-
 #: Parts of one file in a batch summary: activity id = file number * stride + part.
 _PART_STRIDE = 1_000_000
+
+
+#: A part of a batch's table: ``(frame, file number of each row)``.
+Piece = tuple[pd.DataFrame, np.ndarray]
+
+
+def _empty_hist() -> pd.DataFrame:
+    return pd.DataFrame({"part": pd.Series([], dtype="int64"),
+                         "bpm": pd.Series([], dtype="int64"),
+                         "seconds": pd.Series([], dtype="float64")})
 
 
 def _summarize_many(parsed_files: list) -> list:
@@ -345,38 +360,74 @@ def _summarize_many(parsed_files: list) -> list:
 
     Returns, per file, ``(activities, hr_hist)``: the file's activities joined with their
     session summary and ``n_samples``, and its long heart-rate histogram (part, bpm,
-    seconds); or the exception that file raised. When the batch pass fails, each file is
-    summarised on its own, so one bad file cannot take its neighbours down with it.
+    seconds); or the exception that file raised. See :func:`_summarize_pieces`.
     """
-    if len(parsed_files) <= 1:
-        return [_summarize_one(p) for p in parsed_files]
-    try:
-        return _summarize_batch(parsed_files)
-    except Exception:  # noqa: BLE001 - find the culprit file by file
-        return [_summarize_one(p) for p in parsed_files]
+    errors, acts, hists = _summarize_pieces(parsed_files)
+    return _cut(errors, acts, hists)
 
 
-def _summarize_one(parsed):
-    try:
-        return _summarize_batch([parsed])[0]
-    except Exception as e:  # noqa: BLE001 - reported per file by the caller
-        return e
+def _summarize_pieces(parsed_files: list) -> tuple[list, list[Piece], list[Piece]]:
+    """Session summaries of many parsed files, as the pieces of two batch tables.
+
+    Returns ``(errors, activities, hr_hist)``: the exception each file raised (None when
+    it gave its summary), and the pieces of the activities table (each file's
+    activities joined with their session summary and ``n_samples``) and of the long
+    heart-rate histogram (part, bpm, seconds), which cover every file without an error.
+    When the batch pass fails, each file is summarised on its own, so one bad file cannot
+    take its neighbours down with it.
+    """
+    if len(parsed_files) > 1:
+        try:
+            return [None] * len(parsed_files), *_summarize_batch_pieces(parsed_files)
+        except Exception:  # noqa: BLE001 - find the culprit file by file
+            pass
+    errors, acts, hists = [], [], []
+    for j, p in enumerate(parsed_files):
+        try:
+            [(a, _)], [(h, _)] = _summarize_batch_pieces([p])  # one piece each for one file
+        except Exception as e:  # noqa: BLE001 - reported per file by the caller
+            errors.append(e)
+            continue
+        errors.append(None)
+        acts.append((a, np.full(len(a), j)))
+        hists.append((h, np.full(len(h), j)))
+    return errors, acts, hists
 
 
 def _summarize_batch(parsed_files: list) -> list[tuple[pd.DataFrame, pd.DataFrame]]:
-    """Session summaries (part-keyed) and long heart-rate histograms of parsed files."""
+    """Session summaries (part-keyed) and long heart-rate histograms of parsed files,
+    file by file (raises when the batch pass fails)."""
+    acts, hists = _summarize_batch_pieces(parsed_files)
+    return _cut([None] * len(parsed_files), acts, hists)
+
+
+def _cut(errors: list, acts: list[Piece], hists: list[Piece]) -> list:
+    """Per file, ``(activities, hr_hist)`` cut from the pieces, or its error."""
+    out: list = list(errors)
+    own: dict[int, list] = {j: [None, _empty_hist()] for j, e in enumerate(errors) if e is None}
+    for slot, pieces in ((0, acts), (1, hists)):
+        for frame, files in pieces:
+            for j in np.unique(files):
+                own[int(j)][slot] = frame[files == j].reset_index(drop=True)
+    for j, (a, h) in own.items():
+        out[j] = (a, h)
+    return out
+
+
+def _summarize_batch_pieces(parsed_files: list) -> tuple[list[Piece], list[Piece]]:
+    """The activities and heart-rate pieces of :func:`_summarize_pieces`, in one pass."""
     frames, numbers = [], []
     for j, p in enumerate(parsed_files):
         if len(p.samples):
             frames.append(p.samples)
             numbers.append(np.full(len(p.samples), j, dtype="int64"))
-    summary, hists = None, {}
+    summary, hists = None, []
     ids = np.empty(0, dtype="int64")
     if frames:
         s = pd.concat(frames, ignore_index=True)
         ids = np.concatenate(numbers) * _PART_STRIDE + s["part"].to_numpy(dtype="int64")
         s = s.drop(columns="part")
-        s["activity_id"] = pd.array(ids.astype(str), dtype="string")
+        s["activity_id"] = ids  # numbers: cheaper to make and to group than strings
         summary = summarize_samples(s)
         summary.index = summary.index.astype("int64")
         wide = hr_histogram(s)
@@ -389,28 +440,21 @@ def _summarize_batch(parsed_files: list) -> list[tuple[pd.DataFrame, pd.DataFram
             "bpm": long.index.get_level_values(1).astype("int64"),
             "seconds": long.to_numpy(dtype="float64"),
         })
-        for j, rows in table.groupby(hid // _PART_STRIDE, sort=False):
-            hists[int(j)] = rows.reset_index(drop=True)
+        hists.append((table, hid // _PART_STRIDE))
+    else:
+        hists.append((_empty_hist(), np.empty(0, dtype="int64")))
     acts = _with_summaries([p.activities for p in parsed_files], summary, ids)
-    out = []
-    for j, a in enumerate(acts):
-        hist = hists.get(j)
-        if hist is None:
-            hist = pd.DataFrame({"part": pd.Series([], dtype="int64"),
-                                 "bpm": pd.Series([], dtype="int64"),
-                                 "seconds": pd.Series([], dtype="float64")})
-        out.append((a, hist))
-    return out
+    return acts, hists
 
 
 def _with_summaries(activities: list[pd.DataFrame], summary: pd.DataFrame | None,
-                    ids: np.ndarray) -> list[pd.DataFrame]:
+                    ids: np.ndarray) -> list[Piece]:
     """Each file's activities joined with its rows of the batch ``summary`` (on ``part``),
-    with ``n_samples``, the count of its samples in ``ids``.
+    with ``n_samples``, the count of its samples in ``ids``, as pieces of one table.
 
     ``summary`` is indexed and ``ids`` are numbered as file number * :data:`_PART_STRIDE`
     + part. The files whose every activity has a summary row and whose activities have the
-    same columns and dtypes (usually all) are joined in one pass and cut apart again; the
+    same columns and dtypes (usually all) are joined in one pass, into one piece; the
     others are joined one by one, which gives the columns a file without samples has, and
     the dtypes an activity without a summary row gives.
     """
@@ -428,7 +472,7 @@ def _with_summaries(activities: list[pd.DataFrame], summary: pd.DataFrame | None
     n_samples[found] = counts[at[found]]
     bounds = np.concatenate(([0], np.cumsum(lengths)))
     if summary is None:
-        return [a.assign(n_samples=n_samples[bounds[j]:bounds[j + 1]])
+        return [(a.assign(n_samples=n_samples[bounds[j]:bounds[j + 1]]), np.full(len(a), j))
                 for j, a in enumerate(activities)]
     sid = summary.index.to_numpy()
     pos = summary.index.get_indexer(act_ids)
@@ -438,25 +482,22 @@ def _with_summaries(activities: list[pd.DataFrame], summary: pd.DataFrame | None
     batch = [j for j, a in enumerate(activities) if summarised[j] and not unmatched[j]
              and list(a.columns) == labels and a.dtypes.tolist() == dtypes]
     extra = summary.drop(columns=[c for c in summary.columns if c in labels])
-    out: list[pd.DataFrame | None] = [None] * len(activities)
+    out: list[Piece] = []
     if batch:
         rows = np.concatenate([np.arange(bounds[j], bounds[j + 1]) for j in batch])
         joined = pd.concat([pd.concat([activities[j] for j in batch], ignore_index=True),
                             extra.iloc[pos[rows]].reset_index(drop=True)], axis=1)
         joined["n_samples"] = n_samples[rows]
-        start = 0
-        for j in batch:
-            stop = start + lengths[j]
-            out[j] = joined.iloc[start:stop].set_axis(activities[j].index, axis=0)
-            start = stop
+        out.append((joined, file_no[rows]))
     by_part = summary.set_axis(pd.Index(sid % _PART_STRIDE, name="part"), axis=0)
+    done = set(batch)
     for j, a in enumerate(activities):
-        if out[j] is not None:
+        if j in done:
             continue
         if summarised[j]:
             own = by_part[sid // _PART_STRIDE == j]
             a = a.join(own.drop(columns=[c for c in own.columns if c in a.columns]), on="part")
-        out[j] = a.assign(n_samples=n_samples[bounds[j]:bounds[j + 1]])
+        out.append((a.assign(n_samples=n_samples[bounds[j]:bounds[j + 1]]), np.full(len(a), j)))
     return out
 
 

@@ -302,7 +302,7 @@ def describe(table: str) -> pd.DataFrame:
 
 def empty(table: str) -> pd.DataFrame:
     """An empty frame with every column of ``table`` at its dtype."""
-    return _empty(table).copy()
+    return _empty(table).copy(deep=False)  # copy-on-write keeps the template intact
 
 
 @cache

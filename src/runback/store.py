@@ -228,14 +228,30 @@ class Store:
         pack's name, or None when nothing could be written (an unwritable cache only
         costs speed).
         """
-        for _, _, tables in entries:
-            unknown = set(tables) - set(_TABLES)
-            if unknown:
-                raise ValueError(f"table must be one of {sorted(_TABLES)}")
+        pieces: dict[str, list] = {}
+        for key, _, tables in entries:
+            for name, df in tables.items():
+                pieces.setdefault(name, []).append(
+                    (df, np.full(len(df), key, dtype=object), [key]))
+        return self.put_pieces([(k, m) for k, m, _ in entries], pieces)
+
+    def put_pieces(self, entries: list[tuple[str, dict]],
+                   tables: dict[str, list[tuple[pd.DataFrame, np.ndarray, list[str]]]]
+                   ) -> str | None:
+        """Store a pack from tables already joined across entries.
+
+        ``entries`` are ``(key, meta)``; each table is a list of pieces ``(frame,
+        row_keys, keys)``: a frame holding the rows of the entries ``keys`` (some may have
+        none), ``row_keys`` the key of each row. An entry has a table when a piece names
+        it. See :meth:`put_many`.
+        """
+        unknown = set(tables) - set(_TABLES)
+        if unknown:
+            raise ValueError(f"table must be one of {sorted(_TABLES)}")
         if not entries:
             return None
-        records, blobs = _pack_tables(entries)
-        pack = _pack_name(k for k, _, _ in entries)
+        records, blobs = _pack_tables(entries, tables)
+        pack = _pack_name(k for k, _ in entries)
         try:
             self._ensure_root()
             tmp = Path(tempfile.mkdtemp(prefix=".pack.", dir=self.packs))
@@ -369,35 +385,35 @@ def _pack_name(keys) -> str:
     return hashlib.blake2b("\n".join(sorted(keys)).encode(), digest_size=16).hexdigest()
 
 
-def _pack_tables(entries) -> tuple[dict[str, dict], dict[str, bytes]]:
+def _pack_tables(entries, tables) -> tuple[dict[str, dict], dict[str, bytes]]:
     """The ``entries`` record of a pack's meta.json and the bytes of its Parquet files.
 
-    Frames with the same table name, columns and dtypes go to one file, with a column
+    Pieces of a table with the same columns and dtypes go to one file, with a column
     ``key`` naming the entry each row belongs to.
     """
     records: dict[str, dict] = {}
-    groups: dict[tuple, list[tuple[str, pd.DataFrame]]] = {}
-    for key, meta, tables in entries:
+    for key, meta in entries:
         record = {k: meta[k] for k in ("name", "warnings", "skip", "not_activity") if k in meta}
         record["tables"] = {}
         records[key] = record
-        for name, df in tables.items():
+    blobs: dict[str, bytes] = {}
+    for name, pieces in tables.items():
+        groups: dict[tuple, list] = {}
+        for df, row_keys, keys in pieces:
             if "key" in df.columns:
                 raise ValueError(f"table {name} must not have a column 'key'")
-            layout = (name, tuple(df.columns), tuple(map(str, df.dtypes)))
-            groups.setdefault(layout, []).append((key, df))
-    blobs: dict[str, bytes] = {}
-    counts: dict[str, int] = {}
-    for (name, *_), members in groups.items():
-        file = f"{name}-{counts.get(name, 0)}"
-        counts[name] = counts.get(name, 0) + 1
-        joined = pd.concat([df for _, df in members], ignore_index=True)
-        keys = np.repeat(np.array([k for k, _ in members], dtype=object),
-                         [len(df) for _, df in members])
-        joined["key"] = pd.array(keys, dtype="str")
-        blobs[file] = _parquet_bytes(joined, **_PACK_PARQUET)
-        for key, _ in members:
-            records[key]["tables"][name] = file
+            if len(row_keys) != len(df):
+                raise ValueError(f"table {name}: one key per row is needed")
+            groups.setdefault((tuple(df.columns), tuple(map(str, df.dtypes))), []).append(
+                (df, row_keys, keys))
+        for number, members in enumerate(groups.values()):
+            file = f"{name}-{number}"
+            joined = pd.concat([df for df, _, _ in members], ignore_index=True)
+            joined["key"] = pd.array(np.concatenate([r for _, r, _ in members]), dtype="str")
+            blobs[file] = _parquet_bytes(joined, **_PACK_PARQUET)
+            for _, _, keys in members:
+                for key in keys:
+                    records[key]["tables"][name] = file
     return records, blobs
 
 

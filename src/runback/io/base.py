@@ -59,7 +59,11 @@ class ParsedFile:
             if x is None:
                 return schema.empty(table)
             df = x if isinstance(x, pd.DataFrame) else pd.DataFrame(list(x))
-            return schema.conform(df, table, extra=False).reset_index(drop=True)
+            df = schema.conform(df, table, extra=False)
+            index = df.index
+            if isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1:
+                return df
+            return df.reset_index(drop=True)
 
         return cls(frame(activities, "raw_activities"), frame(samples, "raw_samples"),
                    frame(laps, "raw_laps"), list(warnings))

@@ -574,6 +574,12 @@ def _names(sessions: pd.DataFrame, sport_msgs: pd.DataFrame) -> list:
     return [names.get(s) for s in sessions["sport"]]
 
 
+#: The ``record`` fields :func:`_samples` reads as numbers.
+_RECORD_NUMBERS = ("position_lat", "position_long", "cadence", "fractional_cadence", "altitude",
+                   "enhanced_altitude", "speed", "enhanced_speed", "heart_rate",
+                   *SAMPLE_MAP)
+
+
 def _samples(records: pd.DataFrame, rows: np.ndarray, times: np.ndarray, part: np.ndarray,
              foot: np.ndarray) -> pd.DataFrame | None:
     """The ``raw_samples`` rows of ``records`` at positions ``rows``, in file order within
@@ -581,13 +587,16 @@ def _samples(records: pd.DataFrame, rows: np.ndarray, times: np.ndarray, part: n
     which sessions count cadence in strides of one foot."""
     if not len(rows):
         return None
-    every = len(rows) == len(records)
+    fields = [f for f in _RECORD_NUMBERS if f in records.columns]
+    # every number at once: one 2-D array instead of a conversion per column
+    matrix = records[fields].to_numpy("float64", na_value=np.nan)
+    if len(rows) != len(records):
+        matrix = matrix[rows]
+    at = {f: j for j, f in enumerate(fields)}
 
     def col(field: str) -> np.ndarray:
-        if field not in records.columns:
-            return np.full(len(rows), np.nan)
-        values = records[field].to_numpy("float64", na_value=np.nan)
-        return values if every else values[rows]
+        j = at.get(field)
+        return np.full(len(rows), np.nan) if j is None else matrix[:, j]
 
     lat = col("position_lat") * SEMICIRCLE_DEG
     lon = col("position_long") * SEMICIRCLE_DEG
