@@ -148,3 +148,36 @@ def test_from_columns_fills_and_refuses():
     assert df["heart_rate_bpm"].isna().all() and df["part"].tolist() == [0, 1]
     with pytest.raises(ValueError, match="no columns"):
         schema.from_columns("raw_samples", {"bogus": np.zeros(2)}, 2)
+
+
+def test_batch_gives_each_file_its_own_warnings_and_skips(tmp_path):
+    """In one batch: a spiky track warns for itself only; a file without activity and a
+    broken one are skipped with their reasons; the rest are stored and read back."""
+    pts = track("2024-05-06T06:00:00Z", minutes=10)
+    for k in (10, 25):
+        pts[k] = dict(pts[k], lon=pts[k]["lon"] + 0.06)   # ~5 km out and back
+    (tmp_path / "f-spiky.gpx").write_bytes(gpx(pts))
+    (tmp_path / "g-route.gpx").write_bytes(
+        b'<?xml version="1.0"?><gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1">'
+        b'<rte><rtept lat="1" lon="1"/></rte></gpx>')
+    (tmp_path / "h-broken.fit").write_bytes(b"\x0e\x10" + bytes(30))
+    entries = _files(tmp_path)
+    outs = process_entries(entries, str(tmp_path / "cache"))
+    by_name = {o.rel: o for o in outs}
+    assert by_name["f-spiky.gpx"].warnings == [
+        "2 GPS fixes dropped for an implausible speed (over 50 m/s)"]
+    assert all(not any("GPS fix" in w for w in o.warnings) for o in outs
+               if o.rel != "f-spiky.gpx")
+    assert by_name["g-route.gpx"].not_activity and by_name["g-route.gpx"].skip
+    assert by_name["h-broken.fit"].skip and not by_name["h-broken.fit"].not_activity
+    read = [o for o in outs if o.skip is None]
+    assert len(read) == 6
+    store = Store(tmp_path / "cache")
+    assert len({o.pack for o in outs if o.pack}) == 1        # one pack for the batch
+    for o in outs:
+        meta = store.meta(o.key)
+        assert meta.get("skip") == o.skip and meta.get("warnings", []) == o.warnings
+    for o in read:
+        pd.testing.assert_frame_equal(store.load(o.key, "activities"), o.activities,
+                                      check_exact=True)
+        assert len(store.load(o.key, "samples")) == o.activities["n_samples"].sum()
