@@ -8,6 +8,7 @@ import os
 import pandas as pd
 import pytest
 
+from runback import timezones
 from runback.errors import ReadError
 from runback.importer import import_activities
 from runback.store import Store
@@ -164,3 +165,22 @@ def test_missing_path_is_reported(tmp_path):
     res = import_activities([tmp_path / "nope"])
     assert res.skipped.loc[0, "reason"] == "no such file or folder"
     assert res.activities.empty
+
+
+def test_zones_of_places_met_before_need_no_zone_finder(tmp_path, monkeypatch):
+    f = write(tmp_path / "run.gpx", gpx(track("2024-05-01T06:00:00Z")))
+    first = import_activities([f], cache_dir=tmp_path / "cache")
+    # as a new process: nothing in memory, and no zone finder to load
+    monkeypatch.setattr(timezones, "_MEMO", {})
+    timezones._zone_at_rounded.cache_clear()
+
+    def no_finder():
+        raise AssertionError("the zone finder was loaded")
+
+    monkeypatch.setattr(timezones, "_finder", no_finder)
+    again = import_activities([f], cache_dir=tmp_path / "cache")
+    assert again.activities["timezone"].tolist() == first.activities["timezone"].tolist()
+    assert first.activities["timezone"].tolist() == ["America/Denver"]
+    timezones.remember_zones("0.0-another-version", {"1.00,1.00": "Europe/Paris"})
+    assert "1.00,1.00" not in timezones.zone_memo()[1]
+    timezones._zone_at_rounded.cache_clear()

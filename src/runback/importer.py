@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from runback import schema
+from runback import schema, timezones
 from runback.dedupe import merge_duplicates
 from runback.errors import NotAnActivityError, ReadError, RunbackError
 from runback.io._dispatch import read_bytes
@@ -644,7 +644,7 @@ def _assemble(outcomes: list[FileOutcome], tables: list[dict[str, pd.DataFrame]]
         for name in acts.loc[no_time, "source_path"]:
             warnings.append(f"{name}: an activity without a date was left out")
         acts = acts[~no_time]
-    acts, tz_warn = resolve_local_dates(acts, tz=tz, source=tz_source)
+    acts, tz_warn = _local_dates(acts, store, tz=tz, tz_source=tz_source)
     warnings += tz_warn
     surface = surfaces(acts)
     # a log row without samples says nothing about GPS: no treadmill inference for it
@@ -664,6 +664,23 @@ def _assemble(outcomes: list[FileOutcome], tables: list[dict[str, pd.DataFrame]]
     # a Store of its own: it finds every pack written by this import's workers
     return ImportResult(acts, hist, skipped_df, warnings, len(outcomes), n_parsed,
                         Store(store.root))
+
+
+def _local_dates(acts: pd.DataFrame, store: Store, *, tz, tz_source):
+    """:func:`runback.timezones.resolve_local_dates`, with the zones of places met in
+    earlier runs kept in the cache (a re-run then needs no zone finder)."""
+    note = store.read_note("zones")
+    kept = {}
+    if isinstance(note, dict):
+        timezones.remember_zones(note.get("version"), note.get("zones"))
+        zones = note.get("zones")
+        if note.get("version") == timezones.zone_memo()[0] and isinstance(zones, dict):
+            kept = zones
+    result = resolve_local_dates(acts, tz=tz, source=tz_source)
+    version, memo = timezones.zone_memo()
+    if not set(memo) <= set(kept):
+        store.write_note("zones", {"version": version, "zones": memo})
+    return result
 
 
 def _identify(frames: list[pd.DataFrame], first: dict[str, FileOutcome],

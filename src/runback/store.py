@@ -36,6 +36,7 @@ packs' meta.json files name every key they hold. Changing a reader or a summary 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -343,6 +344,26 @@ class Store:
             pass
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+
+    def read_note(self, name: str):
+        """A small JSON value kept beside the index (None when absent or unreadable)."""
+        try:
+            with open(self.base / f"note-{name}.json", encoding="utf-8") as fh:
+                return json.load(fh)
+        except (OSError, ValueError):
+            return None
+
+    def write_note(self, name: str, value) -> None:
+        """Keep a small JSON value beside the index, atomically (a failure is ignored)."""
+        try:
+            self._ensure_root()
+            fd, tmp = tempfile.mkstemp(prefix=f".note-{name}.", dir=self.base)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(json.dumps(value).encode())
+            os.replace(tmp, self.base / f"note-{name}.json")
+        except OSError:
+            with contextlib.suppress(OSError, UnboundLocalError):
+                os.unlink(tmp)
 
     def sweep(self, max_age_s: float = STALE_TMP_S) -> None:
         """Remove temporary folders (``.pack.*``, ``.index.*``) older than ``max_age_s``.

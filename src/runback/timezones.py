@@ -30,7 +30,8 @@ import pandas as pd
 
 from runback.errors import RunbackError
 
-__all__ = ["resolve_local_dates", "parse_zone", "zone_at", "machine_zone", "offset_label"]
+__all__ = ["resolve_local_dates", "parse_zone", "zone_at", "machine_zone", "offset_label",
+           "zone_memo", "remember_zones"]
 
 NEARBY = pd.Timedelta(days=7)
 
@@ -76,9 +77,40 @@ def _finder():
     return TimezoneFinder(in_memory=True)
 
 
+#: Zones already looked up, by rounded position ("lat,lon"); see :func:`zone_memo`.
+_MEMO: dict[str, str | None] = {}
+
+
 @functools.lru_cache(maxsize=4096)
 def _zone_at_rounded(lat: float, lon: float) -> str | None:
-    return _finder().timezone_at(lng=lon, lat=lat)
+    at = f"{lat:.2f},{lon:.2f}"
+    if at not in _MEMO:
+        _MEMO[at] = _finder().timezone_at(lng=lon, lat=lat)
+    return _MEMO[at]
+
+
+def zone_memo() -> tuple[str, dict[str, str | None]]:
+    """The zones looked up so far by position, and the zone finder's version they hold for.
+
+    A caller may keep them (the importer keeps them in its cache) and hand them back to
+    :func:`remember_zones` in a later run, which then needs no zone finder for places
+    already met: loading it costs more than a warm re-run's whole import.
+    """
+    return _finder_version(), dict(_MEMO)
+
+
+def remember_zones(version: str, memo: dict) -> None:
+    """Take zones of :func:`zone_memo` from an earlier run (ignored for another version)."""
+    if version == _finder_version() and isinstance(memo, dict):
+        _MEMO.update((k, v) for k, v in memo.items()
+                     if isinstance(k, str) and (v is None or isinstance(v, str)))
+
+
+@functools.lru_cache(maxsize=1)
+def _finder_version() -> str:
+    from importlib.metadata import version
+
+    return version("timezonefinder")
 
 
 def zone_at(lat: float, lon: float) -> str | None:
