@@ -11,6 +11,7 @@ Prints, for the history (default: ../shared/realdata/shaonianche__running-data-s
   share of the cold time; the outputs of cold and warm runs are compared;
 - peak memory (max RSS of the largest process, workers included) of the cold import, and
   how many cores it kept busy (CPU time / wall time);
+- cores: a cold import with one worker process and with one per core;
 - scaling: cold import of 1x, 2x and 4x copies of the history (each copy's files differ by
   their file_id serial number, so every copy is parsed; the copies are then merged as the
   same runs, so the activity count stays the same), with the time per copy, the peak memory
@@ -143,6 +144,19 @@ def main():
               f"{warm / warm_cold:.0%} of its cold run; identical output: {same})")
 
         if not args.no_scaling:
+            from runback.importer import import_activities
+
+            cores = os.cpu_count() or 1
+            print("cores (cold import in this process, by the number of worker processes):")
+            one = None
+            for workers in sorted({1, cores}):
+                t = time.perf_counter()
+                import_activities([folder], cache_dir=Path(tmp) / f"cache-w{workers}",
+                                  workers=workers)
+                secs = time.perf_counter() - t
+                one = one or secs
+                print(f"  {workers} worker{'s' if workers > 1 else ''}: {secs:7.2f} s  "
+                      f"({one / secs:.1f}x the speed of 1)")
             print("scaling (cold import of n copies of the history):")
             base = None
             for copies in (1, 2, 4):
