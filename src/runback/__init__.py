@@ -6,14 +6,7 @@ come before flare-ups. The notebook door is :class:`TrainingLog`; the command li
 ``runback``.
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("runback")
-except PackageNotFoundError:  # running from a source tree without installation
-    __version__ = "0+unknown"
-
-from runback.errors import (  # noqa: E402
+from runback.errors import (
     DiaryError,
     InsufficientDataError,
     NotAnActivityError,
@@ -32,15 +25,27 @@ _LAZY = {
 
 
 def __getattr__(name):
+    """The names of :data:`_LAZY`, and ``__version__`` (importlib.metadata is slow to
+    load), imported when first asked for."""
     if name in _LAZY:
         import importlib
 
         return getattr(importlib.import_module(_LAZY[name]), name)
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            value = version("runback")
+        except PackageNotFoundError:  # running from a source tree without installation
+            value = "0+unknown"
+        globals()["__version__"] = value
+        return value
     raise AttributeError(f"module 'runback' has no attribute {name!r}")
 
 
 def __dir__():
     return sorted(__all__)
+
 
 __all__ = [
     "__version__",

@@ -21,7 +21,6 @@ from contextlib import contextmanager
 import click
 import pandas as pd
 
-from runback import __version__
 from runback.errors import RunbackError
 from runback.io.diary import INTERVENTIONS, LOCATIONS, PAIN_TYPES, RED_FLAGS, TIMINGS
 from runback.timezones import parse_zone
@@ -57,7 +56,7 @@ def _common(f):
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(__version__, prog_name="runback")
+@click.version_option(package_name="runback", prog_name="runback")
 def main():
     """runback: relate your training load to back pain.
 

@@ -22,6 +22,7 @@ Sunday-evening run to the week that ends that Sunday.
 from __future__ import annotations
 
 import functools
+import os
 from datetime import timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -108,9 +109,20 @@ def remember_zones(version: str, memo: dict) -> None:
 
 @functools.lru_cache(maxsize=1)
 def _finder_version() -> str:
-    from importlib.metadata import version
+    """What the zone finder's answers depend on: where its code and its zone data are
+    installed, and when (any upgrade or reinstall changes it). Found without importing
+    them, which would cost a warm re-run more than the look-ups it saves."""
+    import importlib.util
 
-    return version("timezonefinder")
+    parts = []
+    for name in ("timezonefinder", "timezonefinder_data"):
+        try:
+            spec = importlib.util.find_spec(name)
+            origin = os.path.dirname(spec.origin) if spec and spec.origin else None
+            parts.append(f"{origin}@{os.stat(origin).st_mtime_ns}" if origin else "-")
+        except (ImportError, OSError, ValueError):
+            parts.append("-")
+    return "|".join(parts)
 
 
 def zone_at(lat: float, lon: float) -> str | None:
