@@ -181,3 +181,27 @@ def test_batch_gives_each_file_its_own_warnings_and_skips(tmp_path):
         pd.testing.assert_frame_equal(store.load(o.key, "activities"), o.activities,
                                       check_exact=True)
         assert len(store.load(o.key, "samples")) == o.activities["n_samples"].sum()
+
+
+def test_a_pack_of_files_with_and_without_records_reads_back_per_file(tmp_path):
+    """A log without records gives activities of another layout than the watch files:
+    each file must still read back its own rows from the pack."""
+    (tmp_path / "log.csv").write_bytes(
+        b"id,date,name,type,description,elapsed_time,distance,commute,gear,filename\n"
+        b"7,2024-05-08 06:00:00,Easy run,Run,,2400,7000.0,false,Pegasus 40,\n")
+    entries = _files(tmp_path)
+    outs = process_entries(entries, str(tmp_path / "cache"))
+    read = [o for o in outs if o.skip is None]
+    assert len(read) == 6
+    store = Store(tmp_path / "cache")
+    (pack,) = {o.pack for o in read}
+    files = store.pack_meta(pack)["files"]
+    assert {"activities-0", "activities-1"} <= set(files)   # the log lacks the summaries
+    for o in read:
+        own = store.load(o.key, "activities")
+        assert len(own) == len(o.activities) == 1
+        pd.testing.assert_frame_equal(own, o.activities[own.columns], check_dtype=False)
+        pd.testing.assert_frame_equal(store.load(o.key, "hr_hist"), o.hr_hist,
+                                      check_exact=True)
+    log = next(o for o in read if o.rel == "log.csv")
+    assert "moving_time_s" not in store.load(log.key, "activities").columns

@@ -212,8 +212,16 @@ def _process_batch(entries: list[Entry], cache_root: str | None, keys: list[str 
                                       [out.key]))
     good = [j for j, e in enumerate(errors) if e is None]
     for table, parts in (("activities", acts), ("hr_hist", hists)):
+        # each file's table is the piece holding its rows; a file without rows (no heart
+        # rate) takes the first piece's, of the same layout
+        named, covered = [], set()
         for frame, files in parts:
-            pieces[table].append((frame, file_keys[files], list(file_keys[good])))
+            row_keys = file_keys[files]
+            named.append([frame, row_keys, list(dict.fromkeys(row_keys))])
+            covered.update(named[-1][2])
+        if named:
+            named[0][2] += [k for k in file_keys[good] if k not in covered]
+        pieces[table] += [tuple(n) for n in named]
     for frame, files in acts:  # GPS fixes dropped for a spike, per file
         for j in np.unique(files[frame["gps_spikes"].to_numpy("float64", na_value=0) > 0]
                            if "gps_spikes" in frame.columns else []):
