@@ -187,10 +187,12 @@ def test_stray_temporary_folders_of_killed_writes(folder, clean_output, warm, tm
         (stray / "meta.json").write_text("{broken")
         (stray / "samples-0.parquet").write_bytes(b"half a parquet file")
     past = time.time() - STALE_TMP_S - 60
-    for stray in (old, old_index):
+    old_note = cache / f"v{PARSER_VERSION}" / ".note-zones.killed"
+    old_note.write_text("{half")
+    for stray in (old, old_index, old_note):
         os.utime(stray, (past, past))
     assert _run(folder, cache) == clean_output
-    assert not old.exists() and not old_index.exists()
+    assert not old.exists() and not old_index.exists() and not old_note.exists()
     assert young.exists()                              # may be another import's write
     res = import_activities([folder], cache_dir=cache)
     assert res.n_parsed == 0

@@ -366,7 +366,8 @@ class Store:
                 os.unlink(tmp)
 
     def sweep(self, max_age_s: float = STALE_TMP_S) -> None:
-        """Remove temporary folders (``.pack.*``, ``.index.*``) older than ``max_age_s``.
+        """Remove temporary folders (``.pack.*``, ``.index.*``) and files (``.note-*``)
+        older than ``max_age_s``.
 
         Younger ones may belong to an import running now and are left alone; no reader
         ever looks inside them.
@@ -379,6 +380,10 @@ class Store:
                         shutil.rmtree(tmp, ignore_errors=True)
                 except OSError:
                     continue
+        for tmp in self.base.glob(".note-*"):
+            with contextlib.suppress(OSError):
+                if tmp.is_file() and now - tmp.stat().st_mtime >= max_age_s:
+                    tmp.unlink()
 
     def discard(self, key: str) -> None:
         """Remove the pack holding ``key`` (used when it fails a check)."""
