@@ -251,8 +251,13 @@ class Store:
             raise ValueError(f"table must be one of {sorted(_TABLES)}")
         if not entries:
             return None
-        records, blobs = _pack_tables(entries, tables)
         pack = _pack_name(k for k, _ in entries)
+        kept = self.pack_meta(pack)
+        if kept is not None:  # the same files, stored already (and intact)
+            if self._where is not None:
+                self._where.update(dict.fromkeys(kept["entries"], pack))
+            return pack
+        records, blobs = _pack_tables(entries, tables)
         try:
             self._ensure_root()
             tmp = Path(tempfile.mkdtemp(prefix=".pack.", dir=self.packs))
@@ -267,7 +272,7 @@ class Store:
                       "files": sorted(blobs), "sizes": sizes, "digests": digests}
             _write_private(tmp / "meta.json", json.dumps(record).encode())
             final = self.packs / pack
-            if final.exists():  # the same files stored before; keep one copy
+            if final.exists():  # a broken copy (an intact one was kept above)
                 shutil.rmtree(final, ignore_errors=True)
             os.rename(tmp, final)
         except OSError:
