@@ -145,16 +145,13 @@ def process_entries(entries: list[Entry], cache_root: str | None = None,
     cache is not searched again here.
     """
     outcomes, tables = _process_batch(entries, cache_root, keys, packs)
+    read = {o.key: o for o in outcomes if o.skip is None and o.key is not None}
     for table in ("activities", "hr_hist"):
-        rows = tables[table]
-        if rows is None:
-            continue
-        for key, own in rows.groupby("key", sort=False):
-            for o in outcomes:
-                if o.key == key and o.skip is None:
-                    setattr(o, table, own.drop(columns="key").reset_index(drop=True))
-    for o in outcomes:
-        if o.skip is None and o.key is not None and o.hr_hist is None:
+        if tables[table] is not None:
+            for key, own in tables[table].groupby("key", sort=False):
+                setattr(read[key], table, own.drop(columns="key").reset_index(drop=True))
+    for o in read.values():
+        if o.hr_hist is None:
             o.hr_hist = _empty_hist()
     return outcomes
 
@@ -173,25 +170,24 @@ def _process_batch(entries: list[Entry], cache_root: str | None, keys: list[str 
     keys = list(keys) if keys is not None else [None] * len(entries)
     look = [True] * len(entries) if packs is None else packs
     outcomes, parsed_files, metas = [], [], []
-    pieces: dict[str, list] = {t: [] for t in ("activities", "samples", "laps", "hr_hist")}
+    # what came from the cache, one entry at a time, is handed back, not stored again
+    handed: dict[str, list] = {"activities": [], "hr_hist": []}
     for entry, key, pack in zip(entries, keys, look, strict=True):
         out, parsed = _read_entry(entry, store, key, pack)
         outcomes.append(out)
         if parsed is not None:
             parsed_files.append((entry, out, parsed))
-        elif out.activities is not None:  # read from the cache, one entry at a time
-            for table in ("activities", "hr_hist"):
+        elif out.activities is not None:
+            for table in handed:
                 frame = getattr(out, table)
-                pieces[table].append((frame, np.full(len(frame), out.key, dtype=object),
+                handed[table].append((frame, np.full(len(frame), out.key, dtype=object),
                                       [out.key]))
             out.activities = out.hr_hist = None
         elif out.key is not None and out.skip is not None and not out.cached \
                 and not _is_unexpected(out):
             metas.append((out.key, {"name": entry.name, "skip": out.skip,
                                     "not_activity": out.not_activity}))
-    # what came from the cache is handed back, not stored again
-    handed = {t: list(p) for t, p in pieces.items()}
-    pieces = {t: [] for t in pieces}
+    pieces: dict[str, list] = {t: [] for t in ("activities", "samples", "laps", "hr_hist")}
     errors, acts, hists = _summarize_pieces([p for _, _, p in parsed_files])
     file_keys = np.array([o.key for _, o, _ in parsed_files], dtype=object)
     stored: list[FileOutcome] = []
@@ -343,9 +339,7 @@ def _index_rows(outcomes: list[FileOutcome],
 _EMPTY_INDEX = {
     "activities": lambda: schema.empty("raw_activities").assign(
         key=pd.Series([], dtype="string")),
-    "hr_hist": lambda: pd.DataFrame({
-        "part": pd.Series([], dtype="int64"), "bpm": pd.Series([], dtype="int64"),
-        "seconds": pd.Series([], dtype="float64"), "key": pd.Series([], dtype="string")}),
+    "hr_hist": lambda: _empty_hist().assign(key=pd.Series([], dtype="string")),
 }
 
 
