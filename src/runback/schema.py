@@ -39,8 +39,8 @@ from pandas.api.internals import create_dataframe_from_blocks
 
 from runback.errors import SchemaError
 
-__all__ = ["Column", "TABLES", "columns", "empty", "from_columns", "conform", "validate",
-           "describe"]
+__all__ = ["Column", "Columns", "TABLES", "columns", "empty", "from_columns", "concat_columns",
+           "conform", "validate", "describe"]
 
 UTC_TS = "datetime64[ns, UTC]"
 DAY = "datetime64[ns]"
@@ -300,6 +300,40 @@ def describe(table: str) -> pd.DataFrame:
     return pd.DataFrame([c.__dict__ for c in _table(table)])
 
 
+class Columns:
+    """A table as numpy arrays of ``n`` values each, one per column name.
+
+    ``columns[name]`` is the array (KeyError when absent), ``columns.get(name)`` the array
+    or None, ``len(columns)`` the number of rows. Readers build their tables so and make
+    DataFrames of many files at once (:func:`concat_columns`): a DataFrame per table per
+    file costs more than reading a small file.
+    """
+
+    __slots__ = ("n", "values")
+
+    def __init__(self, n: int, values: dict[str, np.ndarray] | None = None):
+        self.n = n
+        self.values = values if values is not None else {}
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.values
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.values[name]
+
+    def get(self, name: str) -> np.ndarray | None:
+        return self.values.get(name)
+
+    def take(self, rows: np.ndarray) -> Columns:
+        """The rows at positions (or where the mask) ``rows``."""
+        rows = np.asarray(rows)
+        n = int(rows.sum()) if rows.dtype == bool else len(rows)
+        return Columns(n, {k: v[rows] for k, v in self.values.items()})
+
+
 def empty(table: str) -> pd.DataFrame:
     """An empty frame with every column of ``table`` at its dtype."""
     return _empty(table).copy(deep=False)  # copy-on-write keeps the template intact
@@ -314,7 +348,9 @@ def from_columns(table: str, values: dict, n: int) -> pd.DataFrame:
     """A ``table`` frame of ``n`` rows from arrays, the columns not given missing (NA).
 
     The arrays should hold their columns' dtypes already (then :func:`conform` has nothing
-    to do); columns come in canonical order.
+    to do), except that a text column may be a numpy object array of ``str`` or None and
+    a UTC time column a naive ``datetime64[ns]`` array holding UTC; columns come in
+    canonical order.
 
     Raises
     ------
@@ -354,7 +390,7 @@ def _blocks(spec: tuple[Column, ...], values: dict, n: int) -> list | None:
                 return None
             (floats if c.dtype == F else ints).append((i, v))
             continue
-        v = _missing(c, n) if v is None else v
+        v = _missing(c, n) if v is None else _from_numpy(v, c.dtype)
         if getattr(v, "dtype", None) != _dtype(c.dtype) or getattr(v, "shape", None) != (n,):
             return None
         if isinstance(v, np.ndarray):
@@ -370,6 +406,51 @@ def _blocks(spec: tuple[Column, ...], values: dict, n: int) -> list | None:
                     block[row] = v
             blocks.append((block, np.array([i for i, _ in columns])))
     return blocks
+
+
+def _from_numpy(v, dtype: str):
+    """A text column given as an object array, or a UTC column given naive, at ``dtype``."""
+    if isinstance(v, np.ndarray) and v.ndim == 1:
+        if dtype == STR and v.dtype == object:
+            return pd.array(v, dtype=STR)
+        if dtype == UTC_TS and v.dtype == "M8[ns]":
+            return pd.DatetimeIndex(v, tz="UTC").array
+    return v
+
+
+def concat_columns(table: str, parts: list[Columns]) -> pd.DataFrame:
+    """One ``table`` frame of the rows of every part, in order (:func:`from_columns` of
+    each column joined; a column a part lacks is missing in its rows)."""
+    n = sum(p.n for p in parts)
+    if len(parts) == 1:
+        return from_columns(table, parts[0].values, n)
+    values = {}
+    for c in _table(table):
+        pieces = [p.get(c.name) for p in parts]
+        if all(v is None for v in pieces):
+            continue
+        kinds = {v.dtype for v in pieces if v is not None}
+        if len(kinds) > 1 or any(not isinstance(v, np.ndarray) for v in pieces if v is not None):
+            values[c.name] = pd.concat([pd.Series(v if v is not None else _missing(c, p.n))
+                                        for v, p in zip(pieces, parts, strict=True)],
+                                       ignore_index=True).array
+            continue
+        dtype = kinds.pop()
+        fill = _fill(dtype)
+        values[c.name] = np.concatenate([v if v is not None else np.full(p.n, fill, dtype)
+                                         for v, p in zip(pieces, parts, strict=True)])
+    return from_columns(table, values, n)
+
+
+def _fill(dtype: np.dtype):
+    """The missing value of a numpy column (0 for integer counts)."""
+    if dtype.kind == "f":
+        return np.nan
+    if dtype.kind == "M":
+        return np.datetime64("NaT")
+    if dtype.kind in "iu":
+        return 0
+    return None
 
 
 def conform(df: pd.DataFrame, table: str, *, extra: bool = True) -> pd.DataFrame:

@@ -193,7 +193,7 @@ def test_non_activity_file_is_skipped_with_reason(file_type):
                                                  "activity"):
         read_fit(data, name="x.fit")
     # decided from file_id alone: not one record is decoded
-    assert set(decode_fitparse(data, "x.fit").frames) == {"file_id"}
+    assert set(decode_fitparse(data, "x.fit").tables) == {"file_id"}
 
 
 def test_truncated_file_is_salvaged_with_warning():

@@ -462,14 +462,14 @@ def test_damaged_files_never_raise(flips, cut):
             raw[at] = value
     got = decode_fast(bytes(raw[:len(raw) - cut]), "x.fit")
     assert got.error is None or got.error_offset is not None
-    assert set(got.frames) == set(USED_FIELDS)
+    assert set(got.tables) == set(USED_FIELDS)
     assert len(got.get("record")) <= len(raw)
 
 
 def test_the_decoder_fills_the_contract_types():
     got = decode_fast(records_file(2), "x.fit")
     assert isinstance(got, FitMessages)
-    assert set(got.frames) == set(USED_FIELDS)
+    assert set(got.tables) == set(USED_FIELDS)
     rec = got.get("record")
     assert str(rec["timestamp"].dtype) == "datetime64[ns, UTC]"
     assert all(rec[c].dtype == np.float64 for c in USED_FIELDS["record"] if c != "timestamp")

@@ -24,8 +24,9 @@ import pandas as pd
 from runback import schema
 from runback.errors import ReadError
 
-__all__ = ["ParsedFile", "Source", "read_source", "source_name", "normalize_sport",
-           "read_regular_file", "MAX_STEP_BACK_S", "recorded_before", "time_order_warning"]
+__all__ = ["ParsedColumns", "ParsedFile", "Source", "read_source", "source_name",
+           "normalize_sport", "read_regular_file", "MAX_STEP_BACK_S", "recorded_before",
+           "time_order_warning"]
 
 Source = str | os.PathLike | bytes | BinaryIO
 
@@ -67,6 +68,29 @@ class ParsedFile:
 
         return cls(frame(activities, "raw_activities"), frame(samples, "raw_samples"),
                    frame(laps, "raw_laps"), list(warnings))
+
+
+@dataclass
+class ParsedColumns:
+    """A :class:`ParsedFile` whose tables are still arrays (:class:`~runback.schema.Columns`
+    at the dtypes :func:`~runback.schema.from_columns` takes), so that the tables of many
+    files become one frame each (:func:`~runback.schema.concat_columns`). ``samples`` and
+    ``laps`` are None when the file has none."""
+
+    activities: schema.Columns
+    samples: schema.Columns | None
+    laps: schema.Columns | None
+    warnings: list[str] = field(default_factory=list)
+
+    def to_parsed(self) -> ParsedFile:
+        """The :class:`ParsedFile` of these tables."""
+        def frame(x, table):
+            return schema.empty(table) if x is None else schema.from_columns(table, x.values,
+                                                                               x.n)
+
+        return ParsedFile(frame(self.activities, "raw_activities"),
+                          frame(self.samples, "raw_samples"), frame(self.laps, "raw_laps"),
+                          list(self.warnings))
 
 
 def source_name(source: Source, name: str | None = None) -> str:

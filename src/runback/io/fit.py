@@ -43,13 +43,13 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
-from fitparse import FitFile, profile
+from fitparse import FitFile
 from fitparse.records import BASE_TYPES, Crc
 from fitparse.utils import FitEOFError, FitHeaderError, FitParseError
 
-from runback import schema
 from runback.errors import NotAnActivityError, ReadError
 from runback.io.base import (
+    ParsedColumns,
     ParsedFile,
     Source,
     read_source,
@@ -58,9 +58,10 @@ from runback.io.base import (
     time_order_warning,
 )
 from runback.io.fit_fast import decode_fast
-from runback.io.fit_messages import USED_FIELDS, FitMessages
+from runback.io.fit_messages import KINDS, USED_FIELDS, Columns, FitMessages
 
-__all__ = ["read_fit", "decode_fitparse", "DECODER", "SAMPLE_MAP", "SESSION_MAP", "SPORT_MAP"]
+__all__ = ["read_fit", "read_fit_columns", "decode_fitparse", "DECODER", "SAMPLE_MAP",
+           "SESSION_MAP", "SPORT_MAP"]
 
 #: FIT time zero, 1989-12-31T00:00:00Z, in Unix seconds.
 FIT_EPOCH_S = 631065600
@@ -135,34 +136,6 @@ SUB_SPORT_MAP: dict[tuple[str, str], str] = {
     ("training", "yoga"): "yoga",
     ("training", "pilates"): "yoga",
 }
-
-# Message fields by kind, read from fitparse's copy of the FIT profile.
-_PROFILE = {m.name: m for m in profile.MESSAGE_TYPES.values()}
-
-
-def _field_kind(message: str, field: str) -> str:
-    """How a profile field's decoded value is converted: utc, local, enum, text or number."""
-    fields = {}
-    for f in _PROFILE[message].fields.values():
-        fields[f.name] = f
-        for sub in f.subfields or ():
-            fields[sub.name] = sub
-    ftype = fields[field].type
-    if ftype.name == "date_time":
-        return "utc"
-    if ftype.name == "local_date_time":
-        return "local"
-    if ftype.name == "string":
-        return "text"
-    if getattr(ftype, "values", None):
-        return "enum"
-    return "number"
-
-
-_KINDS: dict[tuple[str, str], str] = {
-    (m, f): _field_kind(m, f) for m, fields in USED_FIELDS.items() for f in fields
-}
-
 
 class _NoProcessing:
     """A fitparse data processor that changes nothing.
@@ -305,16 +278,16 @@ def decode_fitparse(data: bytes, name: str) -> FitMessages:
             file_type_seen = True
             if values.get("type") not in (None, "activity"):
                 break
-    frames = {m: _frame(m, r) for m, r in rows.items() if r}
-    return FitMessages(frames, crc_ok=ff.crc_ok, error=error, error_offset=offset)
+    tables = {m: _columns(m, r) for m, r in rows.items() if r}
+    return FitMessages(tables, crc_ok=ff.crc_ok, error=error, error_offset=offset)
 
 
-def _frame(message: str, rows: list[tuple]) -> pd.DataFrame:
-    """One message's rows as a frame with the columns converted by the profile's types."""
-    names = USED_FIELDS[message]
+def _columns(message: str, rows: list[tuple]) -> Columns:
+    """One message's rows as columns converted by the profile's types."""
+    kinds = KINDS[message]
     columns = zip(*rows, strict=True)
-    return pd.DataFrame({n: _convert(c, _KINDS[message, n]) for n, c in zip(names, columns,
-                                                                            strict=True)})
+    return Columns(len(rows), {n: _convert(c, kinds[n]) for n, c in zip(kinds, columns,
+                                                                         strict=True)})
 
 
 def _first_item(value):
@@ -322,11 +295,11 @@ def _first_item(value):
     return value[0] if isinstance(value, tuple) and value else value
 
 
-def _convert(values: tuple, kind: str) -> pd.Series | np.ndarray:
-    """Decoded values of one field as a column: float, string or datetime64[ns]."""
-    if kind in ("enum", "text"):
-        return pd.array([None if v is None else str(_first_item(v)) for v in values],
-                        dtype="string")
+def _convert(values: tuple, kind: str) -> np.ndarray:
+    """Decoded values of one field as a column: float, str or datetime64[ns]."""
+    if kind == "text":
+        return np.array([None if v is None else str(_first_item(v)) for v in values],
+                        dtype=object)
     try:
         numbers = np.array(values, dtype="float64")
     except (TypeError, ValueError):
@@ -334,15 +307,13 @@ def _convert(values: tuple, kind: str) -> pd.Series | np.ndarray:
     if numbers is None or numbers.ndim != 1:
         numbers = pd.to_numeric(pd.Series([_first_item(v) for v in values], dtype=object),
                                 errors="coerce").to_numpy("float64")
-    if kind == "number":
+    if kind == "num":
         return numbers
     dated = numbers >= _MIN_DATE_TIME
     seconds = np.where(dated, numbers, 0).astype("int64") + FIT_EPOCH_S
     stamps = seconds.astype("datetime64[s]").astype("datetime64[ns]")
     stamps[~dated] = np.datetime64("NaT")
-    if kind == "local":
-        return stamps
-    return pd.DatetimeIndex(stamps).tz_localize("UTC")
+    return stamps
 
 
 #: The decoder :func:`read_fit` uses: ``(data, name) -> FitMessages``.
@@ -388,18 +359,27 @@ def read_fit(source: Source, *, name: str | None = None) -> ParsedFile:
     data = read_source(source, name)
     if not data:
         raise ReadError(label, "empty file")
+    return read_fit_columns(data, label).to_parsed()
+
+
+def read_fit_columns(data: bytes, label: str) -> ParsedColumns:
+    """:func:`read_fit` of the bytes ``data``, its tables left as arrays.
+
+    The importer joins the arrays of many files into one frame per table; ``to_parsed()``
+    gives what :func:`read_fit` returns. Raises as :func:`read_fit` does.
+    """
     messages = DECODER(data, label)
-    file_type = _first(messages.get("file_id"), "type")
+    file_type = _first(messages.columns("file_id"), "type")
     if file_type is not None and file_type != "activity":
         raise NotAnActivityError(label, f"FIT file type '{file_type}' holds no activity")
-    records = messages.get("record")
+    records = messages.columns("record")
     times = _times(records, "timestamp")
     timed = np.flatnonzero(~np.isnat(times))
-    sessions = _sessions(messages.get("session"))
-    if not len(timed) and sessions.empty:
+    sessions = _sessions(messages.columns("session"))
+    if not len(timed) and not len(sessions):
         if messages.error:
             raise ReadError(label, messages.error, messages.error_offset)
-        if not (records.empty and messages.get("session").empty):
+        if len(records) or len(messages.columns("session")):
             raise ReadError(label, "FIT records and sessions carry no date (only time since "
                                    "the device was switched on)")
         raise NotAnActivityError(label, "FIT file holds no records and no session")
@@ -410,14 +390,14 @@ def read_fit(source: Source, *, name: str | None = None) -> ParsedFile:
     if messages.error:
         warnings.append(f"{messages.error} at byte {messages.error_offset}; "
                         f"kept the {len(timed)} records before the break")
-    if sessions.empty:
-        sessions = _session_from_records(records["timestamp"].array[timed[:1]], messages)
+    if not len(sessions):
+        sessions = _session_from_records(times[timed[:1]], messages)
         warnings.append("file has no session message; the activity was rebuilt from its "
                         "records")
 
-    starts = sessions["start_time"].to_numpy("datetime64[ns]")
-    sport = [_sport(s, sub) for s, sub in zip(sessions["sport"], sessions["sub_sport"],
-                                                strict=True)]
+    starts = sessions["start_time"]
+    sport = [_sport(s, sub) for s, sub in zip(_text(sessions, "sport"),
+                                                _text(sessions, "sub_sport"), strict=True)]
     activities = _activities(sessions, sport, messages)
     times = times[timed]
     part = _part_of(times, starts)
@@ -428,55 +408,87 @@ def read_fit(source: Source, *, name: str | None = None) -> ParsedFile:
         timed, times, part = timed[keep], times[keep], part[keep]
     foot = np.array([s in FOOT_SPORTS for s in sport])
     samples = _samples(records, timed, times, part, foot)
-    laps = _laps(messages.get("lap"), starts)
-    return ParsedFile.build(activities, samples, laps, warnings)
+    laps = _laps(messages.columns("lap"), starts)
+    return ParsedColumns(activities, samples, laps, warnings)
 
 
-def _first(df: pd.DataFrame, column: str):
-    """The first non-missing value of ``column`` (None when there is none)."""
-    if column not in df.columns:
+def _first(table: Columns, column: str, rows: np.ndarray | None = None):
+    """The first non-missing value of ``column`` (None when there is none), among ``rows``
+    (a mask) when given: a str, a float or a ``numpy.datetime64``."""
+    values = table.get(column)
+    if values is None:
         return None
-    values = df[column]
-    for value in values.array if len(values) < 64 else values.dropna().array[:1]:
-        if not pd.isna(value):
-            return value
-    return None
+    if rows is not None:
+        values = values[rows]
+    if values.dtype == object:
+        return next((v for v in values if v is not None), None)
+    present = np.flatnonzero(~(np.isnat(values) if values.dtype.kind == "M"
+                               else np.isnan(values)))
+    if not len(present):
+        return None
+    value = values[present[0]]
+    return float(value) if values.dtype.kind == "f" else value
 
 
-def _times(df: pd.DataFrame, column: str) -> np.ndarray:
-    """``column`` of ``df`` as UTC ``datetime64[ns]`` values (all NaT when it is absent)."""
-    if column not in df.columns:
-        return np.full(len(df), np.datetime64("NaT"), dtype="datetime64[ns]")
-    return df[column].to_numpy("datetime64[ns]")
+def _text(table: Columns, column: str) -> np.ndarray:
+    """A text column (all None when it is absent)."""
+    values = table.get(column)
+    return values if values is not None else np.full(len(table), None, dtype=object)
 
 
-def _sessions(df: pd.DataFrame) -> pd.DataFrame:
+def _times(table: Columns, column: str) -> np.ndarray:
+    """``column`` of ``table`` as ``datetime64[ns]`` values (all NaT when it is absent)."""
+    values = table.get(column)
+    if values is None:
+        return np.full(len(table), np.datetime64("NaT"), dtype="datetime64[ns]")
+    return values
+
+
+def _numbers(table: Columns, column: str) -> np.ndarray:
+    """A number column (all NaN when it is absent)."""
+    values = table.get(column)
+    return values if values is not None else np.full(len(table), np.nan)
+
+
+def _start_times(table: Columns) -> np.ndarray:
+    """``start_time``, else ``timestamp`` less ``total_elapsed_time``: NaT when neither."""
+    start = _times(table, "start_time")
+    if np.isnat(start).any():
+        elapsed = pd.to_timedelta(_numbers(table, "total_elapsed_time"), unit="s").to_numpy()
+        start = np.where(np.isnat(start), _times(table, "timestamp") - elapsed, start)
+    return start
+
+
+def _sessions(table: Columns) -> Columns:
     """Sessions with a start time, in time order (a chained file's repeats dropped)."""
-    if df.empty:
-        return df
-    if df["start_time"].isna().any():
-        elapsed = pd.to_timedelta(df["total_elapsed_time"], unit="s")
-        df = df.assign(start_time=df["start_time"].fillna(df["timestamp"] - elapsed))
-        df = df[df["start_time"].notna()]
-    if len(df) > 1:
-        df = df.drop_duplicates().sort_values("start_time", kind="stable")
-    return df.reset_index(drop=True)
+    if not len(table):
+        return table
+    values = dict(table.values)
+    values["start_time"] = _start_times(table)
+    sessions = Columns(len(table), values)
+    if np.isnat(values["start_time"]).any():
+        sessions = sessions.take(~np.isnat(values["start_time"]))
+    if len(sessions) > 1:
+        frame = pd.DataFrame(sessions.values).drop_duplicates()
+        frame = frame.sort_values("start_time", kind="stable")
+        sessions = sessions.take(frame.index.to_numpy())
+    return sessions
 
 
-def _session_from_records(start, messages: FitMessages) -> pd.DataFrame:
+def _session_from_records(start: np.ndarray, messages: FitMessages) -> Columns:
     """One session row, starting at ``start`` (the first record's time), standing for a file
     that lost its session message."""
-    sport = _first(messages.get("sport"), "sport") or _first(messages.get("lap"), "sport")
-    sub_sport = (_first(messages.get("sport"), "sub_sport")
-                 or _first(messages.get("lap"), "sub_sport"))
-    return pd.DataFrame({"start_time": start,
-                         "sport": pd.array([sport], dtype="string"),
-                         "sub_sport": pd.array([sub_sport], dtype="string")})
+    sport_msgs, laps = messages.columns("sport"), messages.columns("lap")
+    sport = _first(sport_msgs, "sport") or _first(laps, "sport")
+    sub_sport = _first(sport_msgs, "sub_sport") or _first(laps, "sub_sport")
+    return Columns(1, {"start_time": start,
+                       "sport": np.array([sport], dtype=object),
+                       "sub_sport": np.array([sub_sport], dtype=object)})
 
 
 def _sport(sport, sub_sport) -> str:
     """runback's sport for a FIT sport and sub_sport (see :data:`SPORT_MAP`)."""
-    if pd.isna(sport):
+    if sport is None:
         return "unknown"
     return SUB_SPORT_MAP.get((sport, sub_sport)) or SPORT_MAP.get(sport, "other")
 
@@ -505,73 +517,72 @@ def _recorded_before(times: np.ndarray, part: np.ndarray) -> np.ndarray:
 
 def _device(messages: FitMessages) -> str | None:
     """Manufacturer and product: "garmin fenix5", "wahoo_fitness 31"."""
-    source = messages.get("file_id")
+    source, rows = messages.columns("file_id"), None
     if _first(source, "manufacturer") is None:
-        info = messages.get("device_info")
-        if "device_index" in info.columns:
-            source = info[info["device_index"] == "creator"]
-    maker = _first(source, "manufacturer")
-    product = (_first(source, "product_name") or _first(source, "garmin_product")
-               or _first(source, "product"))
+        info = messages.columns("device_info")
+        if "device_index" in info:
+            source, rows = info, info["device_index"] == "creator"
+    maker = _first(source, "manufacturer", rows)
+    product = (_first(source, "product_name", rows) or _first(source, "garmin_product", rows)
+               or _first(source, "product", rows))
     if isinstance(product, float):
         product = f"{product:.0f}"
     words = [str(w) for w in (maker, product) if w is not None]
     return " ".join(words) or None
 
 
-def _utc_offset_s(activity: pd.DataFrame) -> float:
+def _utc_offset_s(activity: Columns) -> float:
     """Local minus UTC time of the ``activity`` message, to the nearest 15 min. [s]
 
     NaN when the file does not record local time or the difference exceeds 14 h.
     """
-    if not {"timestamp", "local_timestamp"} <= set(activity.columns):
+    if "timestamp" not in activity or "local_timestamp" not in activity:
         return np.nan
-    utc = _times(activity, "timestamp")
-    local = activity["local_timestamp"].to_numpy("datetime64[ns]")
+    utc, local = activity["timestamp"], activity["local_timestamp"]
     both = np.flatnonzero(~(np.isnat(utc) | np.isnat(local)))
     if not len(both):
         return np.nan
-    raw = pd.Timedelta(local[both[0]] - utc[both[0]]).total_seconds()
+    raw = (local[both[0]] - utc[both[0]]) / np.timedelta64(1, "s")
     offset = round(raw / OFFSET_STEP_S) * OFFSET_STEP_S
     return float(offset) if abs(offset) <= MAX_UTC_OFFSET_S else np.nan
 
 
-def _activities(sessions: pd.DataFrame, sport: list[str],
-                messages: FitMessages) -> pd.DataFrame:
+def _activities(sessions: Columns, sport: list[str], messages: FitMessages) -> Columns:
     """One ``raw_activities`` row per session."""
     n = len(sessions)
     start = sessions["start_time"]
-    offset = _utc_offset_s(messages.get("activity"))
-    local = start.to_numpy("datetime64[ns]")
-    local = (local + np.timedelta64(int(offset), "s") if not np.isnan(offset) else
+    offset = _utc_offset_s(messages.columns("activity"))
+    local = (start + np.timedelta64(int(offset), "s") if not np.isnan(offset) else
              np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]"))
     columns = {
         "part": np.arange(n, dtype="int64"),
-        "format": pd.array(["fit"] * n, dtype="string"),
-        "device": pd.array([_device(messages)] * n, dtype="string"),
-        "sport": pd.array(sport, dtype="string"),
-        "sub_sport": sessions["sub_sport"].astype("string").array,
-        "name": pd.array(_names(sessions, messages.get("sport")), dtype="string"),
-        "start_time": start.array,
+        "format": np.full(n, "fit", dtype=object),
+        "device": np.full(n, _device(messages), dtype=object),
+        "sport": np.array(sport, dtype=object),
+        "sub_sport": _text(sessions, "sub_sport"),
+        "name": np.array(_names(sessions, messages.columns("sport")), dtype=object),
+        "start_time": start,
         "local_start": local,
         "utc_offset_s": np.full(n, offset, dtype="float64"),
     }
     for src, dst in SESSION_MAP.items():
-        if src != "start_time" and src in sessions.columns:
-            columns[dst] = sessions[src].array
-    return schema.from_columns("raw_activities", columns, n)
+        if src != "start_time" and src in sessions:
+            columns[dst] = sessions[src]
+    return Columns(n, columns)
 
 
-def _names(sessions: pd.DataFrame, sport_msgs: pd.DataFrame) -> list:
+def _names(sessions: Columns, sport_msgs: Columns) -> list:
     """The ``sport`` message name of each session: by position when there is one message
     per session, else the first message of the same sport."""
-    if "name" not in sport_msgs.columns:
+    if "name" not in sport_msgs:
         return [None] * len(sessions)
     if len(sport_msgs) == len(sessions):
         return list(sport_msgs["name"])
-    by_sport = sport_msgs.dropna(subset=["name"]).drop_duplicates("sport")
-    names = dict(zip(by_sport["sport"], by_sport["name"], strict=True))
-    return [names.get(s) for s in sessions["sport"]]
+    names: dict = {}
+    for sport, name in zip(_text(sport_msgs, "sport"), sport_msgs["name"], strict=True):
+        if name is not None:
+            names.setdefault(sport, name)
+    return [names.get(s) for s in _text(sessions, "sport")]
 
 
 #: The ``record`` fields :func:`_samples` reads as numbers.
@@ -580,23 +591,21 @@ _RECORD_NUMBERS = ("position_lat", "position_long", "cadence", "fractional_caden
                    *SAMPLE_MAP)
 
 
-def _samples(records: pd.DataFrame, rows: np.ndarray, times: np.ndarray, part: np.ndarray,
-             foot: np.ndarray) -> pd.DataFrame | None:
+def _samples(records: Columns, rows: np.ndarray, times: np.ndarray, part: np.ndarray,
+             foot: np.ndarray) -> Columns | None:
     """The ``raw_samples`` rows of ``records`` at positions ``rows``, in file order within
     each part; ``times`` are their UTC times, ``part`` their sessions and ``foot`` says
     which sessions count cadence in strides of one foot."""
     if not len(rows):
         return None
-    fields = [f for f in _RECORD_NUMBERS if f in records.columns]
-    # every number at once: one 2-D array instead of a conversion per column
-    matrix = records[fields].to_numpy("float64", na_value=np.nan)
-    if len(rows) != len(records):
-        matrix = matrix[rows]
-    at = {f: j for j, f in enumerate(fields)}
+    n = len(rows)
+    every = n == len(records)
 
     def col(field: str) -> np.ndarray:
-        j = at.get(field)
-        return np.full(len(rows), np.nan) if j is None else matrix[:, j]
+        values = records.get(field)
+        if values is None:
+            return np.full(n, np.nan)
+        return values if every else values[rows]
 
     lat = col("position_lat") * SEMICIRCLE_DEG
     lon = col("position_long") * SEMICIRCLE_DEG
@@ -611,7 +620,9 @@ def _samples(records: pd.DataFrame, rows: np.ndarray, times: np.ndarray, part: n
     parts, firsts = np.unique(part, return_index=True)
     since = times - times[firsts][np.searchsorted(parts, part)]
     channels = {
-        "elapsed_s": pd.TimedeltaIndex(since).total_seconds().to_numpy(),
+        "part": part.astype("int64"),
+        "timestamp": times,
+        "elapsed_s": since / np.timedelta64(1, "s"),
         "latitude_deg": lat,
         "longitude_deg": lon,
         "altitude_m": np.where(np.isnan(enhanced_altitude), altitude, enhanced_altitude),
@@ -620,33 +631,29 @@ def _samples(records: pd.DataFrame, rows: np.ndarray, times: np.ndarray, part: n
         "cadence_spm": np.where(foot[part], steps, cadence),
         **{dst: col(src) for src, dst in SAMPLE_MAP.items()},
     }
-    channels.update(part=part.astype("int64"), timestamp=records["timestamp"].array[rows])
-    out = schema.from_columns("raw_samples", channels, len(rows))
+    out = Columns(n, channels)
     stamps = times.view("int64")
     if not (stamps[1:] > stamps[:-1]).all():  # rows can repeat only where a time does
-        out = out.drop_duplicates()
+        out = out.take(~pd.DataFrame(channels).duplicated().to_numpy())
     if (part[1:] < part[:-1]).any():
-        out = out.sort_values("part", kind="stable")
+        out = out.take(np.argsort(out["part"], kind="stable"))
     return out
 
 
-def _laps(laps: pd.DataFrame, starts: np.ndarray) -> pd.DataFrame | None:
+def _laps(laps: Columns, starts: np.ndarray) -> Columns | None:
     """The ``raw_laps`` rows, each in the session its start falls in."""
-    if laps.empty:
+    if not len(laps):
         return None
-    start = laps["start_time"]
-    if start.isna().any():
-        elapsed = pd.to_timedelta(laps["total_elapsed_time"], unit="s")
-        start = start.fillna(laps["timestamp"] - elapsed)
-    part = _part_of(start.to_numpy("datetime64[ns]"), starts)
+    start = _start_times(laps)
+    part = _part_of(start, starts)
     order = np.argsort(part, kind="stable")
     part = part[order]
     columns = {
         "part": part.astype("int64"),
         "lap": np.arange(len(part)) - np.searchsorted(part, part, side="left"),
-        "start_time": start.array[order],
+        "start_time": start[order],
     }
     for src, dst in LAP_MAP.items():
         if src != "start_time":
-            columns[dst] = laps[src].array[order]
-    return schema.from_columns("raw_laps", columns, len(part))
+            columns[dst] = _numbers(laps, src)[order]
+    return Columns(len(part), columns)

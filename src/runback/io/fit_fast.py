@@ -23,16 +23,16 @@ How it works
    constants of a layout are built once and cached: a device writes the same layouts in
    every file.
 3. **Convert.** All plain number fields of a layout are converted at once as a ``(k, n)``
-   float block (invalid -> NaN, then scale and offset), which is also the float block of
-   the frame. FIT invalid values become NaN / NaT / None, scale and offset come from the
-   FIT profile, enum values become the profile's value names, ``date_time`` becomes
-   ``datetime64[ns, UTC]`` (FIT epoch 1989-12-31T00:00Z) and ``local_date_time`` naive
-   ``datetime64[ns]``. Component fields runback needs are expanded (``altitude`` gives
-   ``enhanced_altitude``, ``speed`` gives ``enhanced_speed``, the 3-byte
-   ``compressed_speed_distance`` of old devices gives ``speed`` and the accumulated
-   ``distance``); a field the message itself carries wins over a component of the same name.
-   Compressed-timestamp headers are resolved against the last full timestamp of any message
-   with the same rollover arithmetic as the FIT SDK, vectorised as a cumulative sum.
+   float block (invalid -> NaN, then scale and offset). FIT invalid values become
+   NaN / NaT / None, scale and offset come from the FIT profile, enum values become the
+   profile's value names, ``date_time`` becomes ``datetime64[ns]`` in UTC (FIT epoch
+   1989-12-31T00:00Z) and ``local_date_time`` the local wall clock. Component fields
+   runback needs are expanded (``altitude`` gives ``enhanced_altitude``, ``speed`` gives
+   ``enhanced_speed``, the 3-byte ``compressed_speed_distance`` of old devices gives
+   ``speed`` and the accumulated ``distance``); a field the message itself carries wins
+   over a component of the same name. Compressed-timestamp headers are resolved against
+   the last full timestamp of any message with the same rollover arithmetic as the FIT
+   SDK, vectorised as a cumulative sum.
 
 The profile (field numbers, scale, offset, enum names, components, sub-fields) is read from
 ``fitparse.profile``, the library data the reference decoder uses.
@@ -74,12 +74,10 @@ from dataclasses import dataclass, field
 from itertools import chain
 
 import numpy as np
-import pandas as pd
 from fitparse.profile import MESSAGE_TYPES
 from fitparse.records import BaseType
-from pandas.api.internals import create_dataframe_from_blocks
 
-from runback.io.fit_messages import USED_FIELDS, FitMessages
+from runback.io.fit_messages import USED_FIELDS, Columns, FitMessages
 
 __all__ = ["decode_fast", "fit_crc16"]
 
@@ -161,8 +159,6 @@ class _Message:
     columns: tuple[str, ...]
     fields: dict[int, _Field]
     kinds: dict[str, str]          # column -> kind
-    places: dict[str, list[int]]   # kind -> column numbers
-    index: pd.Index                # the columns, to copy into each frame
 
 
 def _kind(ftype) -> str:
@@ -202,11 +198,7 @@ def _build_profile() -> dict[int, _Message]:
                                      values, comps, sub)
                 kinds.setdefault(f.name, _kind(f.type))
         kinds = {c: kinds.get(c, "num") for c in columns}     # components are numbers
-        places: dict[str, list[int]] = {}
-        for i, c in enumerate(columns):
-            places.setdefault(kinds[c], []).append(i)
-        out[mtype.mesg_num] = _Message(mname, tuple(columns), fields, kinds, places,
-                                       pd.Index(columns))
+        out[mtype.mesg_num] = _Message(mname, tuple(columns), fields, kinds)
     return out
 
 
@@ -763,47 +755,27 @@ def _stamp_compressed(dec: _Decoded, ts_positions: np.ndarray, ts_values: np.nda
     dec.columns["timestamp"] = stamped if old is None else np.where(hit, stamped, old)
 
 
-def _frame(spec: _Message, parts: list[_Decoded]) -> pd.DataFrame:
-    """Merge the layouts of one message into a frame, rows in file order."""
-    n = sum(len(p.positions) for p in parts)
+def _merge(spec: _Message, parts: list[_Decoded]) -> Columns:
+    """Merge the layouts of one message into its columns, rows in file order."""
     if len(parts) < 2:
-        return _to_frame(spec, parts[0].columns if parts else {}, n)
-    order = np.argsort(np.concatenate([p.positions for p in parts]), kind="stable")
-    columns = {}
-    for column in spec.columns:
-        pieces = [p.columns.get(column) for p in parts]
-        if any(piece is not None for piece in pieces):
-            kind = spec.kinds[column]
-            columns[column] = np.concatenate([
-                piece if piece is not None else _missing(kind, len(p.positions))
-                for piece, p in zip(pieces, parts, strict=True)])[order]
-    return _to_frame(spec, columns, n)
-
-
-def _to_frame(spec: _Message, columns: dict[str, np.ndarray], n: int) -> pd.DataFrame:
-    """A frame with every column of ``spec``, built block by block.
-
-    Numbers form one float64 block, text (str or None) one object block and naive times
-    one datetime64 block, as pandas would consolidate them; building the blocks directly
-    skips the per-column inference of ``pd.DataFrame(dict)``, which costs more than
-    decoding a small message.
-    """
-    blocks = []
-    for kind, places in spec.places.items():
-        if kind == "time":
-            for i in places:
-                values = columns.get(spec.columns[i])
-                values = _missing(kind, n) if values is None else values
-                utc = pd.DatetimeIndex(values.view("M8[ns]"), tz="UTC").array
-                blocks.append((utc, np.array([i])))
-            continue
-        block = np.full((len(places), n), _MISSING[kind], _BLOCK_DTYPES[kind])
-        for row, i in enumerate(places):
-            values = columns.get(spec.columns[i])
-            if values is not None:
-                block[row] = values
-        blocks.append((block.view("M8[ns]") if kind == "local" else block, np.array(places)))
-    return create_dataframe_from_blocks(blocks, pd.RangeIndex(n), spec.index.copy())
+        n = len(parts[0].positions) if parts else 0
+        columns = parts[0].columns if parts else {}
+    else:
+        n = sum(len(p.positions) for p in parts)
+        order = np.argsort(np.concatenate([p.positions for p in parts]), kind="stable")
+        columns = {}
+        for column in spec.columns:
+            pieces = [p.columns.get(column) for p in parts]
+            if any(piece is not None for piece in pieces):
+                kind = spec.kinds[column]
+                columns[column] = np.concatenate([
+                    piece if piece is not None else _missing(kind, len(p.positions))
+                    for piece, p in zip(pieces, parts, strict=True)])[order]
+    for column, kind in spec.kinds.items():
+        values = columns.get(column)
+        if kind in ("time", "local") and values is not None:
+            columns[column] = values.view("M8[ns]")
+    return Columns(n, {c: v for c, v in columns.items() if c in spec.kinds})
 
 
 def decode_fast(data: bytes, name: str) -> FitMessages:
@@ -823,14 +795,14 @@ def decode_fast(data: bytes, name: str) -> FitMessages:
     Returns
     -------
     FitMessages
-        One frame per message of :data:`~runback.io.fit_messages.USED_FIELDS` with every
-        column of it, rows in file order (an absent message gives an empty frame):
-        numbers as float64 (NaN when invalid; scale and offset applied, so metres, m/s,
-        seconds; positions in semicircles), enums and strings as object columns of str
-        or None, ``date_time`` fields as ``datetime64[ns, UTC]`` and ``local_timestamp``
-        as naive ``datetime64[ns]`` (NaT when invalid or a relative time below
-        0x10000000). ``error`` / ``error_offset`` say where a broken file stopped;
-        ``crc_ok`` is False when a CRC did not match.
+        The columns of every message of :data:`~runback.io.fit_messages.USED_FIELDS`
+        (an absent message has no rows; a field the file lacks is absent), rows in file
+        order: numbers as float64 (NaN when invalid; scale and offset applied, so metres,
+        m/s, seconds; positions in semicircles), enums and strings as object arrays of
+        str or None, ``date_time`` fields as naive ``datetime64[ns]`` holding UTC and
+        ``local_timestamp`` as naive local ``datetime64[ns]`` (NaT when invalid or a
+        relative time below 0x10000000). ``error`` / ``error_offset`` say where a broken
+        file stopped; ``crc_ok`` is False when a CRC did not match.
 
     Raises
     ------
@@ -852,10 +824,10 @@ def decode_fast(data: bytes, name: str) -> FitMessages:
         if any(d.cpositions for d in defs):
             _stamp_compressed(dec, ts_positions, ts_values)
         by_message.setdefault(key[0], []).append(dec)
-    frames = {}
+    tables = {}
     for num, spec in _PROFILE.items():
         parts = by_message.get(num, [])
         _resolve_accumulated(parts)
-        frames[spec.name] = _frame(spec, parts)
-    return FitMessages(frames=frames, crc_ok=scan.crc_ok, error=scan.error,
+        tables[spec.name] = _merge(spec, parts)
+    return FitMessages(tables=tables, crc_ok=scan.crc_ok, error=scan.error,
                        error_offset=scan.error_offset)
