@@ -10,10 +10,12 @@ FOLDER defaults to the 691-file history of the real-data set (``$RUNBACK_REALDAT
 stage runs in this one process, on the output of the stage before it:
 
 - ``decode``: :data:`runback.io.fit.DECODER` (the vectorised FIT decoder);
-- ``read_fit``: :func:`runback.io.fit.read_fit` after decoding (the decoder is replaced by
-  a look-up of the messages decoded in the first stage), ``ParsedFile.build`` included;
-- ``summary``: the session summaries and heart-rate histograms of the importer, in batches
-  of :data:`runback.importer.BATCH_FILES` files as a worker computes them;
+- ``read_fit``: :func:`runback.io.fit.read_fit_columns` after decoding (the decoder is
+  replaced by a look-up of the messages decoded in the first stage): the raw tables of
+  each file as arrays, as a worker reads them;
+- ``summary``: in batches of :data:`runback.importer.BATCH_FILES` files as a worker
+  makes them, the batch's tables as one frame each, then the session summaries and
+  heart-rate histograms;
 - ``store``: writing each batch to an empty cache as one pack (``Store.put_many``), and
   the batch's tables a worker hands back;
 - ``assemble``: the main process's work after the workers: the cache index and the
@@ -75,7 +77,7 @@ def main(argv: list[str] | None = None) -> None:
     by_name = dict(zip(names, decoded, strict=True))
     fit.DECODER = lambda _data, name: by_name[name]
     try:
-        parsed, wall, cpu = timed(lambda: [fit.read_fit(d, name=m) for d, m in
+        parsed, wall, cpu = timed(lambda: [fit.read_fit_columns(d, m) for d, m in
                                            zip(datas, names, strict=True)], args.repeat)
     finally:
         fit.DECODER = decoder
@@ -83,8 +85,11 @@ def main(argv: list[str] | None = None) -> None:
 
     size = importer.BATCH_FILES
     starts = range(0, n, size)
-    summaries, wall, cpu = timed(lambda: [importer._summarize_pieces(parsed[i:i + size])
-                                          for i in starts], args.repeat)
+    def summarize():
+        batches = [importer._Batch.of(parsed[i:i + size]) for i in starts]
+        return batches, [importer._summarize_pieces(b) for b in batches]
+
+    (batches, summaries), wall, cpu = timed(summarize, args.repeat)
     rows.append(("summary", wall, cpu))
 
     outcomes = [importer.FileOutcome(str(path), str(folder), path.name, key=key,
@@ -98,12 +103,13 @@ def main(argv: list[str] | None = None) -> None:
             """As the workers do: one pack per batch, and the batch's keyed tables."""
             store = Store(Path(tmp) / f"cache{next(counter)}")
             tables = []
-            for i, (_, acts, hists) in zip(starts, summaries, strict=True):
+            for i, b, (_, acts, hists) in zip(starts, batches, summaries, strict=True):
                 batch = outcomes[i:i + size]
                 file_keys = np.array([o.key for o in batch], dtype=object)
-                pieces = {t: [(getattr(p, t), np.full(len(getattr(p, t)), o.key, dtype=object),
-                               [o.key]) for o, p in zip(batch, parsed[i:i + size], strict=True)]
-                          for t in ("samples", "laps")}
+                pieces = {}
+                for t in ("samples", "laps"):
+                    frame, files = b.table(t)
+                    pieces[t] = [(frame, file_keys[files], list(file_keys))]
                 for t, parts in (("activities", acts), ("hr_hist", hists)):
                     pieces[t] = [(f, file_keys[j], list(file_keys)) for f, j in parts]
                 pack = store.put_pieces([(o.key, {"name": o.name, "warnings": o.warnings})

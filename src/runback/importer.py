@@ -28,7 +28,8 @@ import pandas as pd
 from runback import schema, timezones
 from runback.dedupe import merge_duplicates
 from runback.errors import NotAnActivityError, ReadError, RunbackError
-from runback.io._dispatch import read_bytes
+from runback.io._dispatch import read_tables
+from runback.io.base import ParsedColumns, ParsedFile
 from runback.io.exports import Entry, Skip, iter_entries
 from runback.metrics.intensity import hr_histogram
 from runback.metrics.session import MAX_SPEED_M_S, summarize_samples
@@ -188,7 +189,8 @@ def _process_batch(entries: list[Entry], cache_root: str | None, keys: list[str 
             metas.append((out.key, {"name": entry.name, "skip": out.skip,
                                     "not_activity": out.not_activity}))
     pieces: dict[str, list] = {t: [] for t in ("activities", "samples", "laps", "hr_hist")}
-    errors, acts, hists = _summarize_pieces([p for _, _, p in parsed_files])
+    batch = _Batch.of([p for _, _, p in parsed_files])
+    errors, acts, hists = _summarize_pieces(batch)
     file_keys = np.array([o.key for _, o, _ in parsed_files], dtype=object)
     stored: list[FileOutcome] = []
     for (entry, out, parsed), error in zip(parsed_files, errors, strict=True):
@@ -202,11 +204,15 @@ def _process_batch(entries: list[Entry], cache_root: str | None, keys: list[str 
         else:
             out.warnings = list(parsed.warnings)
             stored.append(out)
-            for table in ("samples", "laps"):
-                frame = getattr(parsed, table)
-                pieces[table].append((frame, np.full(len(frame), out.key, dtype=object),
-                                      [out.key]))
-    good = [j for j, e in enumerate(errors) if e is None]
+    good = np.array([j for j, e in enumerate(errors) if e is None], dtype="int64")
+    if len(good):
+        for table in ("samples", "laps"):
+            frame, files = batch.table(table)
+            if len(good) < batch.n:
+                keep = np.isin(files, good)
+                frame, files = frame[keep].reset_index(drop=True), files[keep]
+            # one piece holds the table of every file stored, rows or none
+            pieces[table].append((frame, file_keys[files], list(file_keys[good])))
     for table, parts in (("activities", acts), ("hr_hist", hists)):
         # each file's table is the piece holding its rows; a file without rows (no heart
         # rate) takes the first piece's, of the same layout
@@ -269,8 +275,8 @@ def _read_entry(entry: Entry, store: Store, key: str | None, pack: str | bool | 
             out.cached, out.pack = True, meta["pack"]
             return out, None
     try:
-        parsed = read_bytes(data, entry.format, entry.name)
-        if parsed.activities.empty:
+        parsed = read_tables(data, entry.format, entry.name)
+        if not len(parsed.activities):
             raise NotAnActivityError(entry.name, "no activity in the file")
     except RunbackError as e:
         out.skip = getattr(e, "reason", None) or str(e)
@@ -357,6 +363,51 @@ def _empty_hist() -> pd.DataFrame:
                          "seconds": pd.Series([], dtype="float64")})
 
 
+@dataclass
+class _Batch:
+    """The raw tables of a batch of parsed files, each table one frame, with the number of
+    the file (its place in the batch) each row came from."""
+
+    n: int
+    tables: dict[str, tuple[pd.DataFrame, np.ndarray]]
+
+    @classmethod
+    def of(cls, parsed_files: list[ParsedFile | ParsedColumns]) -> _Batch:
+        """The batch of ``parsed_files``: the arrays of every file read as arrays
+        (:class:`~runback.io.base.ParsedColumns`) become one frame per table at once."""
+        tables = {}
+        for table in ("activities", "samples", "laps"):
+            arrays, frames, array_files, frame_files = [], [], [], []
+            for j, p in enumerate(parsed_files):
+                t = getattr(p, table)
+                if t is None or not len(t):
+                    continue
+                as_frame = isinstance(t, pd.DataFrame)
+                (frames if as_frame else arrays).append(t)
+                (frame_files if as_frame else array_files).append(
+                    np.full(len(t), j, dtype="int64"))
+            parts = ([schema.concat_columns(f"raw_{table}", arrays)] if arrays else []) + frames
+            if not parts:
+                tables[table] = (schema.empty(f"raw_{table}"), np.empty(0, dtype="int64"))
+                continue
+            frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+            tables[table] = (frame, np.concatenate(array_files + frame_files))
+        return cls(len(parsed_files), tables)
+
+    def table(self, name: str) -> tuple[pd.DataFrame, np.ndarray]:
+        """``(frame, file number of each row)`` of ``activities``, ``samples`` or ``laps``."""
+        return self.tables[name]
+
+    def file(self, j: int) -> _Batch:
+        """The batch of file ``j`` alone."""
+        tables = {}
+        for name, (frame, files) in self.tables.items():
+            mine = files == j
+            tables[name] = (frame[mine].reset_index(drop=True), np.zeros(int(mine.sum()),
+                                                                        dtype="int64"))
+        return _Batch(1, tables)
+
+
 def _summarize_many(parsed_files: list) -> list:
     """Session summaries of many parsed files in one vectorised pass.
 
@@ -364,12 +415,12 @@ def _summarize_many(parsed_files: list) -> list:
     session summary and ``n_samples``, and its long heart-rate histogram (part, bpm,
     seconds); or the exception that file raised. See :func:`_summarize_pieces`.
     """
-    errors, acts, hists = _summarize_pieces(parsed_files)
+    errors, acts, hists = _summarize_pieces(_Batch.of(parsed_files))
     return _cut(errors, acts, hists)
 
 
-def _summarize_pieces(parsed_files: list) -> tuple[list, list[Piece], list[Piece]]:
-    """Session summaries of many parsed files, as the pieces of two batch tables.
+def _summarize_pieces(batch: _Batch) -> tuple[list, list[Piece], list[Piece]]:
+    """Session summaries of a batch of files, as the pieces of two batch tables.
 
     Returns ``(errors, activities, hr_hist)``: the exception each file raised (None when
     it gave its summary), and the pieces of the activities table (each file's
@@ -378,15 +429,15 @@ def _summarize_pieces(parsed_files: list) -> tuple[list, list[Piece], list[Piece
     When the batch pass fails, each file is summarised on its own, so one bad file cannot
     take its neighbours down with it.
     """
-    if len(parsed_files) > 1:
+    if batch.n > 1:
         try:
-            return [None] * len(parsed_files), *_summarize_batch_pieces(parsed_files)
+            return [None] * batch.n, *_summarize_batch_pieces(batch)
         except Exception:  # noqa: BLE001 - find the culprit file by file
             pass
     errors, acts, hists = [], [], []
-    for j, p in enumerate(parsed_files):
+    for j in range(batch.n):
         try:
-            [(a, _)], [(h, _)] = _summarize_batch_pieces([p])  # one piece each for one file
+            [(a, _)], [(h, _)] = _summarize_batch_pieces(batch.file(j))  # one piece each
         except Exception as e:  # noqa: BLE001 - reported per file by the caller
             errors.append(e)
             continue
@@ -399,7 +450,7 @@ def _summarize_pieces(parsed_files: list) -> tuple[list, list[Piece], list[Piece
 def _summarize_batch(parsed_files: list) -> list[tuple[pd.DataFrame, pd.DataFrame]]:
     """Session summaries (part-keyed) and long heart-rate histograms of parsed files,
     file by file (raises when the batch pass fails)."""
-    acts, hists = _summarize_batch_pieces(parsed_files)
+    acts, hists = _summarize_batch_pieces(_Batch.of(parsed_files))
     return _cut([None] * len(parsed_files), acts, hists)
 
 
@@ -416,19 +467,14 @@ def _cut(errors: list, acts: list[Piece], hists: list[Piece]) -> list:
     return out
 
 
-def _summarize_batch_pieces(parsed_files: list) -> tuple[list[Piece], list[Piece]]:
+def _summarize_batch_pieces(batch: _Batch) -> tuple[list[Piece], list[Piece]]:
     """The activities and heart-rate pieces of :func:`_summarize_pieces`, in one pass."""
-    frames, numbers = [], []
-    for j, p in enumerate(parsed_files):
-        if len(p.samples):
-            frames.append(p.samples)
-            numbers.append(np.full(len(p.samples), j, dtype="int64"))
+    samples, files = batch.table("samples")
     summary, hists = None, []
     ids = np.empty(0, dtype="int64")
-    if frames:
-        s = pd.concat(frames, ignore_index=True)
-        ids = np.concatenate(numbers) * _PART_STRIDE + s["part"].to_numpy(dtype="int64")
-        s = s.drop(columns="part")
+    if len(samples):
+        ids = files * _PART_STRIDE + samples["part"].to_numpy(dtype="int64")
+        s = samples.drop(columns="part")
         s["activity_id"] = ids  # numbers: cheaper to make and to group than strings
         summary = summarize_samples(s)
         summary.index = summary.index.astype("int64")
@@ -445,61 +491,55 @@ def _summarize_batch_pieces(parsed_files: list) -> tuple[list[Piece], list[Piece
         hists.append((table, hid // _PART_STRIDE))
     else:
         hists.append((_empty_hist(), np.empty(0, dtype="int64")))
-    acts = _with_summaries([p.activities for p in parsed_files], summary, ids)
+    acts = _with_summaries(*batch.table("activities"), summary, ids)
     return acts, hists
 
 
-def _with_summaries(activities: list[pd.DataFrame], summary: pd.DataFrame | None,
-                    ids: np.ndarray) -> list[Piece]:
-    """Each file's activities joined with its rows of the batch ``summary`` (on ``part``),
-    with ``n_samples``, the count of its samples in ``ids``, as pieces of one table.
+def _with_summaries(activities: pd.DataFrame, file_no: np.ndarray,
+                    summary: pd.DataFrame | None, ids: np.ndarray) -> list[Piece]:
+    """The batch's ``activities`` (file numbers ``file_no``) joined with their rows of the
+    batch ``summary`` (on file and ``part``), with ``n_samples``, the count of their
+    samples in ``ids``, as pieces of one table.
 
     ``summary`` is indexed and ``ids`` are numbered as file number * :data:`_PART_STRIDE`
-    + part. The files whose every activity has a summary row and whose activities have the
-    same columns and dtypes (usually all) are joined in one pass, into one piece; the
-    others are joined one by one, which gives the columns a file without samples has, and
-    the dtypes an activity without a summary row gives.
+    + part. The files whose every activity has a summary row (usually all) are joined in
+    one pass, into one piece; the others are joined one by one, which gives the columns a
+    file without samples has, and the dtypes an activity without a summary row gives.
     """
-    if not activities:
+    if not len(activities):
         return []
-    lengths = [len(a) for a in activities]
-    file_no = np.repeat(np.arange(len(activities)), lengths)
-    act_ids = file_no * _PART_STRIDE + np.concatenate(
-        [a["part"].to_numpy(dtype="int64") for a in activities])
+    act_ids = file_no * _PART_STRIDE + activities["part"].to_numpy(dtype="int64")
     counted, counts = np.unique(ids, return_counts=True)
     at = np.searchsorted(counted, act_ids)
     found = at < len(counted)
     found[found] = counted[at[found]] == act_ids[found]
     n_samples = np.zeros(len(act_ids), dtype="int64")
     n_samples[found] = counts[at[found]]
-    bounds = np.concatenate(([0], np.cumsum(lengths)))
     if summary is None:
-        return [(a.assign(n_samples=n_samples[bounds[j]:bounds[j + 1]]), np.full(len(a), j))
-                for j, a in enumerate(activities)]
+        return [(activities.assign(n_samples=n_samples), file_no)]
+    n_files = int(file_no.max()) + 1
     sid = summary.index.to_numpy()
     pos = summary.index.get_indexer(act_ids)
-    unmatched = np.bincount(file_no[pos < 0], minlength=len(activities)) > 0
-    summarised = np.isin(np.arange(len(activities)), sid // _PART_STRIDE)
-    labels, dtypes = list(activities[0].columns), activities[0].dtypes.tolist()
-    batch = [j for j, a in enumerate(activities) if summarised[j] and not unmatched[j]
-             and list(a.columns) == labels and a.dtypes.tolist() == dtypes]
+    unmatched = np.bincount(file_no[pos < 0], minlength=n_files) > 0
+    summarised = np.isin(np.arange(n_files), sid // _PART_STRIDE)
+    whole = summarised & ~unmatched
+    rows = whole[file_no]
+    labels = list(activities.columns)
     extra = summary.drop(columns=[c for c in summary.columns if c in labels])
     out: list[Piece] = []
-    if batch:
-        rows = np.concatenate([np.arange(bounds[j], bounds[j + 1]) for j in batch])
-        joined = pd.concat([pd.concat([activities[j] for j in batch], ignore_index=True),
-                            extra.iloc[pos[rows]].reset_index(drop=True)], axis=1)
+    if rows.any():
+        own = activities if rows.all() else activities[rows].reset_index(drop=True)
+        joined = pd.concat([own, extra.iloc[pos[rows]].reset_index(drop=True)], axis=1)
         joined["n_samples"] = n_samples[rows]
         out.append((joined, file_no[rows]))
     by_part = summary.set_axis(pd.Index(sid % _PART_STRIDE, name="part"), axis=0)
-    done = set(batch)
-    for j, a in enumerate(activities):
-        if j in done:
-            continue
+    for j in np.unique(file_no[~rows]):
+        mine = file_no == j
+        a = activities[mine].reset_index(drop=True)
         if summarised[j]:
             own = by_part[sid // _PART_STRIDE == j]
             a = a.join(own.drop(columns=[c for c in own.columns if c in a.columns]), on="part")
-        out.append((a.assign(n_samples=n_samples[bounds[j]:bounds[j + 1]]), np.full(len(a), j)))
+        out.append((a.assign(n_samples=n_samples[mine]), file_no[mine]))
     return out
 
 

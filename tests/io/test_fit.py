@@ -416,3 +416,22 @@ def test_apple_watch_history(realdata):
     assert runs / (runs + len(failed)) >= 0.98, "\n".join(failed)
     assert len(distance_off) <= 0.05 * runs, "\n".join(distance_off)
     assert len(date_off) <= 0.02 * parts, "\n".join(date_off)
+
+
+def test_repeated_rows_are_what_pandas_calls_duplicated():
+    # ties of time far apart, NaN in both rows of a pair, rows that differ in one channel
+    rng = np.random.default_rng(7)
+    n = 400
+    stamps = np.sort(rng.integers(0, 150, n)).astype("int64") * 10**9
+    channels = {
+        "timestamp": stamps.view("M8[ns]"),
+        "part": rng.integers(0, 2, n).astype("int64"),
+        "heart_rate_bpm": rng.choice([120.0, 121.0, np.nan], n),
+        "altitude_m": rng.choice([1.0, -0.0, 0.0, np.nan], n),
+    }
+    order = rng.permutation(n)  # ties no longer next to each other
+    channels = {k: v[order] for k, v in channels.items()}
+    got = fit._repeated_rows(channels, channels["timestamp"].view("int64"))
+    want = pd.DataFrame(channels).duplicated().to_numpy()
+    assert want.sum() >= 10 and (~want).sum() >= 100
+    np.testing.assert_array_equal(got, want)

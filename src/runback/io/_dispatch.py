@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from runback.io.base import ParsedFile
+from runback.io.base import ParsedColumns, ParsedFile
 
-__all__ = ["read_bytes", "READERS"]
+__all__ = ["read_bytes", "read_tables", "READERS"]
 
 
 def _fit(data, name):
@@ -42,3 +42,13 @@ def read_bytes(data: bytes, fmt: str, name: str) -> ParsedFile:
     except KeyError:
         raise ValueError(f"fmt must be one of {sorted(READERS)}") from None
     return reader(data, name)
+
+
+def read_tables(data: bytes, fmt: str, name: str) -> ParsedFile | ParsedColumns:
+    """:func:`read_bytes`, with the tables of a FIT file left as arrays
+    (:class:`~runback.io.base.ParsedColumns`) for a batch to join."""
+    if fmt == "fit":
+        from runback.io.fit import read_fit_columns
+
+        return read_fit_columns(data, name)
+    return read_bytes(data, fmt, name)

@@ -356,10 +356,7 @@ def read_fit(source: Source, *, name: str | None = None) -> ParsedFile:
         When the file is empty, is not FIT, or breaks before any record or session.
     """
     label = source_name(source, name)
-    data = read_source(source, name)
-    if not data:
-        raise ReadError(label, "empty file")
-    return read_fit_columns(data, label).to_parsed()
+    return read_fit_columns(read_source(source, name), label).to_parsed()
 
 
 def read_fit_columns(data: bytes, label: str) -> ParsedColumns:
@@ -368,6 +365,8 @@ def read_fit_columns(data: bytes, label: str) -> ParsedColumns:
     The importer joins the arrays of many files into one frame per table; ``to_parsed()``
     gives what :func:`read_fit` returns. Raises as :func:`read_fit` does.
     """
+    if not data:
+        raise ReadError(label, "empty file")
     messages = DECODER(data, label)
     file_type = _first(messages.columns("file_id"), "type")
     if file_type is not None and file_type != "activity":
@@ -633,11 +632,39 @@ def _samples(records: Columns, rows: np.ndarray, times: np.ndarray, part: np.nda
     }
     out = Columns(n, channels)
     stamps = times.view("int64")
-    if not (stamps[1:] > stamps[:-1]).all():  # rows can repeat only where a time does
-        out = out.take(~pd.DataFrame(channels).duplicated().to_numpy())
+    if not (stamps[1:] > stamps[:-1]).all():
+        out = out.take(~_repeated_rows(channels, stamps))
     if (part[1:] < part[:-1]).any():
         out = out.take(np.argsort(out["part"], kind="stable"))
     return out
+
+
+def _repeated_rows(channels: dict[str, np.ndarray], stamps: np.ndarray) -> np.ndarray:
+    """Rows equal in every channel (NaN equal to NaN) to an earlier row.
+
+    A row can repeat only where its time does, so only the rows whose time is shared are
+    compared: sorted by every channel and then by position, each set of equal rows is a
+    run whose first row is the earliest, and the rest of the run are the repeats.
+    """
+    order = np.argsort(stamps, kind="stable")
+    tie = stamps[order][1:] == stamps[order][:-1]
+    shared = np.zeros(len(stamps), dtype=bool)
+    shared[order[1:][tie]] = shared[order[:-1][tie]] = True
+    repeated = np.zeros(len(stamps), dtype=bool)
+    at = np.flatnonzero(shared)
+    if not len(at):
+        return repeated
+    values = [v[at].view("int64") if v.dtype.kind == "M" else v[at] for v in channels.values()]
+    order = np.lexsort([at, *values[::-1]])
+    same = np.ones(len(at) - 1, dtype=bool)
+    for v in values:
+        v = v[order]
+        equal = v[1:] == v[:-1]
+        if v.dtype.kind == "f":
+            equal |= np.isnan(v[1:]) & np.isnan(v[:-1])
+        same &= equal
+    repeated[at[order[1:][same]]] = True
+    return repeated
 
 
 def _laps(laps: Columns, starts: np.ndarray) -> Columns | None:
