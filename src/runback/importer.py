@@ -43,7 +43,7 @@ __all__ = ["ImportResult", "import_activities", "process_entry", "process_entrie
 #: Process files in parallel when at least this many need parsing.
 PARALLEL_MIN_FILES = 24
 #: Files summarised together in one vectorised pass.
-BATCH_FILES = 32
+BATCH_FILES = 64
 
 _SUMMARY_FALLBACKS = {
     # activities column <- device / log column, used when the record stream gives nothing
@@ -336,10 +336,17 @@ def _index_rows(outcomes: list[FileOutcome],
     out = {"files": files_df}
     for table in ("activities", "hr_hist"):
         frames = [t[table] for t in tables if t.get(table) is not None]
-        frames = [f[f["key"].isin(stored)] for f in frames]
+        frames = [_rows_of(f, stored) for f in frames]
         frames = [f for f in frames if len(f)]
         out[table] = pd.concat(frames, ignore_index=True) if frames else _EMPTY_INDEX[table]()
     return out
+
+
+def _rows_of(frame: pd.DataFrame, keys: set[str]) -> pd.DataFrame:
+    """The rows of ``frame`` whose ``key`` is in ``keys`` (a set test per row: cheaper than
+    ``isin``, which converts the whole set for each frame)."""
+    mine = np.fromiter((k in keys for k in frame["key"].to_numpy(object)), bool, len(frame))
+    return frame if mine.all() else frame[mine]
 
 
 _EMPTY_INDEX = {
@@ -648,7 +655,9 @@ def _process_all(todo, cache_root, workers, progress, strict, done=0):
             [[k for k, _, _ in b] for b in batches], [[p for _, _, p in b] for b in batches])
     if parallel:
         with ProcessPoolExecutor(max_workers=n_workers) as pool:
-            for batch in pool.map(_process_batch, *args):
+            done_batches = pool.map(_process_batch, *args)
+            timezones.load_finder()  # while the workers parse: local days need it next
+            for batch in done_batches:
                 record(batch)
     else:
         for batch in map(_process_batch, *args):

@@ -78,6 +78,16 @@ def _finder():
     return TimezoneFinder(in_memory=True)
 
 
+def load_finder() -> None:
+    """Load the zone finder now, so that the first look-up does not wait for it (an import
+    calls this while its workers parse). Does nothing when it cannot be loaded: look-ups
+    then report the error."""
+    try:
+        _finder()
+    except Exception:  # noqa: BLE001 - the first zone_at raises it where it matters
+        pass
+
+
 #: Zones already looked up, by rounded position ("lat,lon"); see :func:`zone_memo`.
 _MEMO: dict[str, str | None] = {}
 
