@@ -293,3 +293,17 @@ def test_real_fit_file(realdata):
     if pd.notna(dev["device_ascent_m"]):
         assert out["elevation_gain_m"] == pytest.approx(dev["device_ascent_m"], rel=0.35,
                                                         abs=15)
+
+
+def test_timeline_order_is_the_sorted_order_whether_or_not_rows_come_sorted():
+    from runback.metrics.session import timeline
+
+    # ties in time broken by distance (a missing distance last), two activities
+    t = [0, 1, 1, 2, 2, 3]
+    d = [0.0, 5.0, 3.0, np.nan, 7.0, 9.0]
+    rows = pd.concat([stream("b", t=t, dist=d), stream("a", t=t, dist=d)], ignore_index=True)
+    want = [6, 8, 7, 10, 9, 11, 0, 2, 1, 4, 3, 5]
+    assert timeline(rows).order.tolist() == want
+    tidy = rows.iloc[want].reset_index(drop=True)     # already in order: kept as it is
+    assert timeline(tidy).order.tolist() == list(range(12))
+    np.testing.assert_array_equal(timeline(tidy).t_s, timeline(rows).t_s)

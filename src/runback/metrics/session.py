@@ -248,9 +248,14 @@ def timeline(samples: pd.DataFrame, *, pause_s: float = PAUSE_S) -> Timeline:
     n_samples = np.bincount(codes_all[codes_all >= 0], minlength=len(ids)).astype("int64")
     keep = np.flatnonzero(~np.isnan(t_all) & (codes_all >= 0))
     dist = _numeric(samples, "distance_m")[keep]
-    order = np.argsort(np.where(np.isnan(dist), np.inf, dist), kind="stable")
-    order = order[np.argsort(t_all[keep][order], kind="stable")]
-    order = keep[order[np.argsort(codes_all[keep][order], kind="stable")]]
+    dist = np.where(np.isnan(dist), np.inf, dist)  # a sample without distance sorts last
+    codes, times = codes_all[keep], t_all[keep]
+    if _in_order(codes, times, dist):  # as a reader gives them: nothing to sort
+        order = keep
+    else:
+        order = np.argsort(dist, kind="stable")
+        order = order[np.argsort(times[order], kind="stable")]
+        order = keep[order[np.argsort(codes[order], kind="stable")]]
     gid = codes_all[order]
     t = t_all[order]
     n = len(order)
@@ -262,6 +267,16 @@ def timeline(samples: pd.DataFrame, *, pause_s: float = PAUSE_S) -> Timeline:
         hold[:-1] = np.minimum(np.nan_to_num(dt[1:], nan=0.0), pause_s)
     return Timeline(ids=pd.Index(ids, name="activity_id"), source=samples, order=order,
                     gid=gid, t_s=t, dt_s=dt, hold_s=hold, n_samples=n_samples)
+
+
+def _in_order(codes: np.ndarray, times: np.ndarray, dist: np.ndarray) -> bool:
+    """Whether the rows are sorted by activity, then time, then distance already."""
+    if len(codes) < 2:
+        return True
+    step = np.diff(codes)
+    later = times[1:] > times[:-1]
+    same = times[1:] == times[:-1]
+    return bool(np.all((step > 0) | ((step == 0) & (later | (same & (dist[1:] >= dist[:-1]))))))
 
 
 def prepare_track(samples: pd.DataFrame, *, pause_s: float = PAUSE_S,
