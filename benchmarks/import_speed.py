@@ -6,9 +6,12 @@ Prints, for the history (default: ../shared/realdata/shaonianche__running-data-s
 - the plain fitparse loop (every message of every file) and the fitdecode loop, when
   fitdecode is installed (``pip install -e .[bench]``);
 - cold import, end to end: ``runback activities FOLDER --format json`` in a new process with
-  an empty cache (process start included), and its ratio to the fitparse loop;
+  an empty cache (process start included), the median of :data:`COLD_RUNS` runs, and its
+  ratio to the fitparse loop;
 - warm re-run: ``runback weekly FOLDER`` on the unchanged files, whole process, and its
-  share of the cold time; the outputs of cold and warm runs are compared;
+  share of its cold run; the outputs of cold and warm runs are compared. The warm run
+  replays the stored answer (:mod:`runback.replay`); the same re-run with replay off
+  (``RUNBACK_REPLAY=0``: the tables loaded from the cache of parsed files) is shown too;
 - peak memory (max RSS of the largest process, workers included) of the cold import, and
   how many cores it kept busy (CPU time / wall time);
 - cores: a cold import with one worker process and with one per core;
@@ -29,6 +32,7 @@ import json
 import os
 import resource
 import shutil
+import statistics
 import struct
 import subprocess
 import sys
@@ -39,14 +43,17 @@ from pathlib import Path
 from fit_decode import fitdecode_loop, fitparse_loop
 from history import default_folder
 
+#: Cold imports timed (each in a new process with an empty cache); the median is reported.
+COLD_RUNS = 3
+
 #: Runs the command in a child process and writes the peak memory of the child and its
 #: worker processes (max RSS, KiB) to the file named by argv[1].
 _WRAP = """
 import resource, sys
-from runback.cli import main
+from runback.replay import main
 out, args = sys.argv[1], sys.argv[2:]
 try:
-    main(args, prog_name="runback")
+    main(args)
 finally:
     peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
@@ -54,9 +61,9 @@ finally:
 """
 
 
-def run_cli(args, cache):
+def run_cli(args, cache, **env_extra):
     """(wall seconds, stdout, peak MiB of the command's processes, CPU seconds used)."""
-    env = dict(os.environ, RUNBACK_CACHE_DIR=str(cache))
+    env = dict(os.environ, RUNBACK_CACHE_DIR=str(cache), **env_extra)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
         t = time.perf_counter()
@@ -123,25 +130,37 @@ def main():
             print("fitdecode loop: (fitdecode not installed)")
 
     with tempfile.TemporaryDirectory() as tmp:
-        cache = Path(tmp) / "cache"
-        cold, cold_out, rss, cpu = run_cli(["activities", str(folder), "--format", "json"],
-                                           cache)
+        colds = []
+        for i in range(COLD_RUNS):
+            cache = Path(tmp) / f"cache{i}"
+            secs, cold_out, rss, cpu = run_cli(["activities", str(folder), "--format",
+                                                "json"], cache)
+            colds.append((secs, rss, cpu))
+        cold = statistics.median(s for s, _, _ in colds)
+        rss = max(r for _, r, _ in colds)
+        cpu = statistics.median(c / s for s, _, c in colds)
         print(f"cold import:    {cold:7.2f} s  (runback activities, new process, empty cache; "
-              f"{cpu / cold:.1f} of {os.cpu_count()} cores busy)")
+              f"median of {COLD_RUNS}: {', '.join(f'{s:.2f}' for s, _, _ in colds)} s; "
+              f"{cpu:.1f} of {os.cpu_count()} cores busy)")
         print(f"peak memory:    {rss:7.0f} MiB (largest process of the import)")
         if "fitparse_s" in results:
             print(f"  ratio fitparse loop / cold import: {results['fitparse_s'] / cold:5.1f}x")
         if "fitdecode_s" in results:
             print(f"  ratio fitdecode loop / cold import: {results['fitdecode_s'] / cold:5.1f}x")
-        warm_cold, weekly_cold, *_ = run_cli(["weekly", str(folder), "--format", "json"],
-                                            Path(tmp) / "cache2")
-        warm, weekly_warm, *_ = run_cli(["weekly", str(folder), "--format", "json"],
-                                       Path(tmp) / "cache2")
-        same = json.loads(weekly_cold) == json.loads(weekly_warm)
+        weekly = ["weekly", str(folder), "--format", "json"]
+        warm_cold, weekly_cold, *_ = run_cli(weekly, Path(tmp) / "cache-w")
+        warm, weekly_warm, *_ = run_cli(weekly, Path(tmp) / "cache-w")
         _, again, *_ = run_cli(["activities", str(folder), "--format", "json"], cache)
-        same = same and json.loads(again) == json.loads(cold_out)
-        print(f"warm re-run:    {warm:7.2f} s  (runback weekly, unchanged files; "
-              f"{warm / warm_cold:.0%} of its cold run; identical output: {same})")
+        same = json.loads(weekly_cold) == json.loads(weekly_warm) and again == cold_out
+        print(f"warm re-run:    {warm:7.2f} s  (runback weekly, unchanged files: the stored "
+              f"answer replayed; {warm / warm_cold:.0%} of its cold run of {warm_cold:.2f} s; "
+              f"identical output: {same})")
+        # the cache of parsed files alone, as after any change that stops a replay
+        loaded, weekly_loaded, *_ = run_cli(weekly, Path(tmp) / "cache-w", RUNBACK_REPLAY="0")
+        same = json.loads(weekly_loaded) == json.loads(weekly_cold)
+        print(f"  without replay: {loaded:5.2f} s  (RUNBACK_REPLAY=0: tables loaded from the "
+              f"cache of parsed files; {loaded / warm_cold:.0%} of the cold run; identical "
+              f"output: {same})")
 
         if not args.no_scaling:
             from runback.importer import import_activities
@@ -151,12 +170,12 @@ def main():
             one = None
             for workers in sorted({1, cores}):
                 t = time.perf_counter()
-                import_activities([folder], cache_dir=Path(tmp) / f"cache-w{workers}",
+                import_activities([folder], cache_dir=Path(tmp) / f"cache-c{workers}",
                                   workers=workers)
                 secs = time.perf_counter() - t
                 one = one or secs
-                print(f"  {workers} worker{'s' if workers > 1 else ''}: {secs:7.2f} s  "
-                      f"({one / secs:.1f}x the speed of 1)")
+                gain = "" if workers == 1 else f"  ({one / secs:.1f}x faster than 1 worker)"
+                print(f"  {workers} worker{'s' if workers > 1 else ''}: {secs:7.2f} s{gain}")
             print("scaling (cold import of n copies of the history):")
             base = None
             for copies in (1, 2, 4):

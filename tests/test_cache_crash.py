@@ -53,7 +53,8 @@ def _command(folder: Path) -> list[str]:
 
 
 def _env(cache: Path) -> dict[str, str]:
-    return dict(os.environ, RUNBACK_CACHE_DIR=str(cache))
+    # no replay of stored answers: every run here must read the cache of parsed files
+    return dict(os.environ, RUNBACK_CACHE_DIR=str(cache), RUNBACK_REPLAY="0")
 
 
 def _run(folder: Path, cache: Path) -> str:

@@ -1,6 +1,6 @@
 """``python -m runback``: the same entry point as the ``runback`` command."""
 
-from runback.cli import main
+from runback.replay import main
 
 if __name__ == "__main__":
     main()
