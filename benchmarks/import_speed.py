@@ -46,18 +46,22 @@ from history import default_folder
 #: Cold imports timed (each in a new process with an empty cache); the median is reported.
 COLD_RUNS = 3
 
-#: Runs the command in a child process and writes the peak memory of the child and its
-#: worker processes (max RSS, KiB) to the file named by argv[1].
+#: Runs the command as the ``runback`` command does and, on the way out, writes the peak
+#: memory of the process and its worker processes (max RSS, KiB) to the file named by
+#: argv[1].
 _WRAP = """
-import resource, sys
-from runback.replay import main
+import atexit, resource, sys
 out, args = sys.argv[1], sys.argv[2:]
-try:
-    main(args)
-finally:
-    peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-               resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-    open(out, "w").write(str(peak))
+
+def peak():
+    kib = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+              resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    open(out, "w").write(str(kib))
+
+atexit.register(peak)
+sys.argv = ["runback", *args]
+from runback.replay import run
+run()
 """
 
 

@@ -155,3 +155,21 @@ def test_a_redrawn_line_is_not_kept_and_old_answers_are_pruned(tmp_path, monkeyp
     assert sorted(p.name for p in results.glob("*.out")) == ["k2.out", "k3.out"]
     assert replay._read(results / "k3.out") == (b"out3", b"")
     assert not list(results.glob(".result-*"))
+
+
+def test_the_command_keeps_its_exit_status_and_output_when_it_ends_quickly(runs, tmp_path):
+    def command(*args):
+        return subprocess.run([sys.executable, "-m", "runback", *args], capture_output=True,
+                              env={**os.environ, "PYTHONPATH": str(REPO / "src"),
+                                   "RUNBACK_CACHE_DIR": str(tmp_path / "cache")},
+                              timeout=300)
+
+    args = ["activities", str(runs), "--format", "csv"]
+    first, again = command(*args), command(*args)
+    assert first.returncode == again.returncode == 0
+    assert first.stdout.count(b"\n") == 4 and again.stdout == first.stdout
+    assert again.stderr == first.stderr and first.stderr.endswith(b"imported 3, skipped 0\n")
+    bad = command("activities", str(runs), "--tz", "Mars/Olympus")
+    assert bad.returncode == 1 and b"unknown time zone" in bad.stderr
+    usage = command("weekly")
+    assert usage.returncode == 2 and b"give at least one PATH" in usage.stderr

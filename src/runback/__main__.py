@@ -1,6 +1,6 @@
 """``python -m runback``: the same entry point as the ``runback`` command."""
 
-from runback.replay import main
+from runback.replay import run
 
 if __name__ == "__main__":
-    main()
+    run()
