@@ -44,7 +44,7 @@ from fit_decode import fitdecode_loop, fitparse_loop
 from history import default_folder
 
 #: Cold imports timed (each in a new process with an empty cache); the median is reported.
-COLD_RUNS = 3
+COLD_RUNS = 5
 
 #: Runs the command as the ``runback`` command does and, on the way out, writes the peak
 #: memory of the process and its worker processes (max RSS, KiB) to the file named by

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 import struct
 
 import fitparse
@@ -544,3 +545,45 @@ def test_crc_of_real_files(realdata, name, crc_ok):
         pytest.skip(f"{name} is not in {realdata}")
     got = decode_fast(paths[0].read_bytes(), name)
     assert (got.crc_ok, got.error) == (crc_ok, None)
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_every_real_file_reads_to_the_same_tables_with_either_decoder(realdata, monkeypatch):
+    """read_fit through fitparse and through the fast decoder: the same activities,
+    samples and laps, the same warnings (a break in the file may be worded differently and
+    placed at its message rather than its header: the records kept must be the same), and
+    the same decision (the same error) on the files that cannot be read."""
+    from runback.errors import RunbackError
+    from runback.io import fit
+
+    def read(path, decoder):
+        monkeypatch.setattr(fit, "DECODER", decoder)
+        try:
+            return fit.read_fit_columns(path.read_bytes(), path.name).to_parsed()
+        except RunbackError as e:
+            return f"{type(e).__name__}: {e}"
+
+    paths = [p for p in _fit_files(realdata) if p.name not in READS_FURTHER]
+    assert len(paths) > 700, f"expected the real FIT files under {realdata}"
+    problems, n_read = {}, 0
+    for path in paths:
+        want, got = read(path, fit.decode_fitparse), read(path, decode_fast)
+        if isinstance(want, str) or isinstance(got, str):
+            if want != got:
+                problems[path.name] = f"fitparse: {want!r}, fast: {got!r}"
+            continue
+        n_read += 1
+        try:
+            for table in ("activities", "samples", "laps"):
+                pd.testing.assert_frame_equal(getattr(got, table), getattr(want, table),
+                                              check_exact=False, rtol=1e-9)
+            assert _kept(got.warnings) == _kept(want.warnings)
+        except AssertionError as e:
+            problems[path.name] = str(e)[:300]
+    assert n_read > 700 and not problems, f"{len(problems)} files differ: {problems}"
+
+
+def _kept(warnings: list[str]) -> list[str]:
+    """Warnings with the wording and byte offset of a break left out."""
+    return [re.sub(r"^.* at byte \d+; ", "break: ", w) for w in warnings]
