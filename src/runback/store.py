@@ -49,6 +49,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import platformdirs
+import pyarrow as pa
 
 __all__ = ["PARSER_VERSION", "STALE_TMP_S", "Store", "content_key", "default_cache_dir"]
 
@@ -440,12 +441,27 @@ def _pack_tables(entries, tables) -> tuple[dict[str, dict], dict[str, bytes]]:
         for number, members in enumerate(groups.values()):
             file = f"{name}-{number}"
             joined = pd.concat([df for df, _, _ in members], ignore_index=True)
-            joined["key"] = pd.array(np.concatenate([r for _, r, _ in members]), dtype="str")
+            joined["key"] = _key_column(np.concatenate([r for _, r, _ in members]))
             blobs[file] = _parquet_bytes(joined, **_PACK_PARQUET)
             for _, _, keys in members:
                 for key in keys:
                     records[key]["tables"][name] = file
     return records, blobs
+
+
+def _key_column(row_keys: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """The ``key`` column of a pack file: each row's key, as strings.
+
+    A batch has few keys and many rows; the strings are made from the distinct keys by
+    pyarrow (a dictionary decoded in C), not converted row by row.
+    """
+    codes, uniques = pd.factorize(row_keys)
+    if len(codes) and codes.min() < 0:  # a missing key: as pandas converts it
+        return pd.array(row_keys, dtype="str")
+    keys = pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32)),
+                                          pa.array(np.asarray(uniques, dtype=object),
+                                                   pa.string()))
+    return pd.array(keys.cast(pa.string()), dtype="str")
 
 
 def _trusted_meta(meta, pack: str, version: int) -> bool:
