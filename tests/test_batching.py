@@ -205,3 +205,28 @@ def test_a_pack_of_files_with_and_without_records_reads_back_per_file(tmp_path):
                                       check_exact=True)
     log = next(o for o in read if o.rel == "log.csv")
     assert "moving_time_s" not in store.load(log.key, "activities").columns
+
+
+def test_a_file_whose_arrays_cannot_join_the_batch_is_skipped_alone(tmp_path, monkeypatch):
+    from runback import importer
+    from runback.io.base import ParsedColumns
+
+    entries = _files(tmp_path)
+    real = importer.read_tables
+
+    def broken_for_b(data, fmt, name):
+        parsed = real(data, fmt, name)
+        if name.endswith("b.fit"):
+            assert isinstance(parsed, ParsedColumns)
+            parsed.samples.values["heart_rate_bpm"] = parsed.samples["heart_rate_bpm"][:3]
+        return parsed
+
+    monkeypatch.setattr(importer, "read_tables", broken_for_b)
+    outs = process_entries(entries, str(tmp_path / "cache"))
+    by_name = {o.rel: o for o in outs}
+    assert by_name["b.fit"].skip.startswith("unexpected error")
+    assert [o.rel for o in outs if o.skip is None] == ["a.fit", "c.gpx", "d.gpx", "e.tcx"]
+    assert all(len(o.activities) == 1 for o in outs if o.skip is None)
+    alone = process_entry(entries[0], str(tmp_path / "cache-alone"))
+    pd.testing.assert_frame_equal(by_name["a.fit"].activities, alone.activities,
+                                  check_exact=False, rtol=1e-9)

@@ -189,7 +189,11 @@ def _process_batch(entries: list[Entry], cache_root: str | None, keys: list[str 
             metas.append((out.key, {"name": entry.name, "skip": out.skip,
                                     "not_activity": out.not_activity}))
     pieces: dict[str, list] = {t: [] for t in ("activities", "samples", "laps", "hr_hist")}
-    batch = _Batch.of([p for _, _, p in parsed_files])
+    try:
+        batch = _Batch.of([p for _, _, p in parsed_files])
+    except Exception:  # noqa: BLE001 - a bug must not stop the batch: find the file
+        parsed_files = _as_frames(parsed_files)
+        batch = _Batch.of([p for _, _, p in parsed_files])
     errors, acts, hists = _summarize_pieces(batch)
     file_keys = np.array([o.key for _, o, _ in parsed_files], dtype=object)
     stored: list[FileOutcome] = []
@@ -240,6 +244,19 @@ def _process_batch(entries: list[Entry], cache_root: str | None, keys: list[str 
         tables[table] = None if not parts else pd.concat(
             [f.assign(key=pd.array(r, dtype="str")) for f, r in parts], ignore_index=True)
     return outcomes, tables
+
+
+def _as_frames(parsed_files: list) -> list:
+    """The ``(entry, outcome, parsed)`` items whose tables make frames on their own; the
+    outcome of a file whose tables do not says why (never cached, so it is retried)."""
+    kept = []
+    for entry, out, parsed in parsed_files:
+        try:
+            kept.append((entry, out, parsed.to_parsed() if isinstance(parsed, ParsedColumns)
+                         else parsed))
+        except Exception as e:  # noqa: BLE001 - reported for this file only
+            out.skip = _unexpected(e)
+    return kept
 
 
 def _is_unexpected(out: FileOutcome) -> bool:
