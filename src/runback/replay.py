@@ -17,10 +17,9 @@ What "unchanged" means: the run's fingerprint, a BLAKE2b hash of
   recursively: each entry's relative path, type, size, modification time and inode;
   and the ``runback.toml`` in and beside each (the profile the commands look for);
 - runback's own code (size and modification time of each file of the package, compiled
-  ``__pycache__`` files aside) and the
-  Python installation: the interpreter, its version, and the modification time of every
-  folder on the import path, which changes when a package is installed, upgraded or
-  removed.
+  ``__pycache__`` files aside) and the Python installation: the interpreter, its version,
+  and the modification time of every folder on the import path, which changes when a
+  package is installed, upgraded or removed.
 
 Anything else means no replay: a folder holding a link to another folder, a path that
 cannot be read. Only a run that exits with status 0 is kept, and only when its output
@@ -62,8 +61,8 @@ _QUICK_EXIT = False
 def run() -> None:
     """The ``runback`` command: :func:`main`, then the exit.
 
-    After a read-only command, the process ends at once once the exit handlers have run
-    and the output is flushed: freeing every object of an import one by one, as the
+    After a read-only command, the process ends as soon as the exit handlers have run and
+    the output is flushed: freeing every object of an import one by one, as the
     interpreter's teardown does, takes a tenth of a second and changes nothing.
     """
     try:
