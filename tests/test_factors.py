@@ -344,6 +344,14 @@ def test_descriptions_say_association_and_not_known():
     assert "is not known" in text and "0.8 to 11" in text and "underpowered" not in text
     sleep = SimpleNamespace(**{**row.__dict__, "sd": 0.7})
     assert "you slept less" in fx._describe(fx._BY_NAME["sleep"], sleep, 3, 14)
+    # an interval end beyond 1000 reads as the table shows it, not as 70683
+    wide = SimpleNamespace(**{**row.__dict__, "odds_ratio": 120.0, "ci_low": 0.3,
+                              "ci_high": 70683.0, "n_onsets": 10})
+    assert "95 % CI 0.3 to >1000)" in fx._describe(factor, wide, 3, 14)
+    tiny = SimpleNamespace(**{**row.__dict__, "odds_ratio": 0.01, "ci_low": 0.0004,
+                              "ci_high": 0.2})
+    assert "odds ratio 0.01 per 14 min more, 95 % CI <0.001 to 0.2" in fx._describe(
+        factor, tiny, 3, 14)
 
 
 def test_short_sleep_before_flares_reads_as_less_sleep():

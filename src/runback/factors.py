@@ -71,6 +71,7 @@ from runback import schema
 from runback.errors import RunbackError, SchemaError
 
 __all__ = [
+    "ratio_text",
     "Factor",
     "FACTORS",
     "AGGREGATIONS",
@@ -902,14 +903,23 @@ def _fit_factor(df: pd.DataFrame, factor: Factor, window_days: int, idx: np.ndar
 # Words
 # ----------------------------------------------------------------------------------------
 
-def _num(v: float) -> str:
-    if not math.isfinite(v):
-        return "infinity"
-    if v >= 9.95:
-        return f"{v:.0f}"
-    if v >= 0.095:
-        return f"{v:.1f}"
-    return f"{v:.2g}"
+def ratio_text(v) -> str:
+    """An odds ratio or interval end as words show it: 2 significant figures below 10,
+    whole numbers above, ``-`` when missing.
+
+    Beyond 1000 or below 0.001 only the bound is shown (``>1000``, ``<0.001``): such an
+    interval end means "unbounded" in practice.
+    """
+    if v is None or v is pd.NA:
+        return "-"
+    v = float(v)
+    if math.isnan(v):
+        return "-"
+    if v > 1000:
+        return ">1000"
+    if v < 0.001:
+        return "<0.001"
+    return f"{v:.0f}" if v >= 9.95 else f"{v:.1f}" if v >= 0.095 else f"{v:.2g}"
 
 
 def _amount(sd: float, unit: str) -> str:
@@ -941,8 +951,8 @@ def _describe(factor: Factor, r, window_days: int, n_family: int) -> str:
         per = " " + factor.per.format(amount=_amount(r.sd, factor.unit))
     else:
         per = ""
-    numbers = (f"odds ratio {_num(r.odds_ratio)}{per}, 95 % CI {_num(r.ci_low)} to "
-               f"{_num(r.ci_high)}")
+    numbers = (f"odds ratio {ratio_text(r.odds_ratio)}{per}, 95 % CI "
+               f"{ratio_text(r.ci_low)} to {ratio_text(r.ci_high)}")
     if r.ci_low > 1 or r.ci_high < 1:
         did = factor.more if r.ci_low > 1 else factor.less
         text = (f"{when} you {did} than on comparable days ({numbers}). "

@@ -107,19 +107,10 @@ def percent(fraction, *, signed: bool = False) -> str:
 
 
 def ratio(v) -> str:
-    """An odds ratio: 2 significant figures below 10, whole numbers above; ``-`` if missing.
+    """An odds ratio (:func:`runback.factors.ratio_text`, as the factor sentences show it)."""
+    from runback.factors import ratio_text
 
-    Beyond 1000 or below 0.001 only the bound is shown (``>1000``, ``<0.001``): such an
-    interval end means "unbounded" in practice.
-    """
-    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
-        return "-"
-    v = float(v)
-    if v > 1000:
-        return ">1000"
-    if v < 0.001:
-        return "<0.001"
-    return f"{v:.0f}" if v >= 9.95 else f"{v:.1f}" if v >= 0.095 else f"{v:.2g}"
+    return ratio_text(v)
 
 
 def pvalue(v) -> str:
