@@ -304,8 +304,8 @@ class Store:
                 "key" in out[t].columns for t in _INDEX_TABLES):
             return {}
         files = out["files"]
-        keys = set(files["key"])
-        if not all(set(out[t]["key"]) <= keys for t in _INDEX_TABLES):
+        keys = set(files["key"].unique())  # distinct first: hr_hist holds a key per row
+        if not all(set(out[t]["key"].unique()) <= keys for t in _INDEX_TABLES):
             return {}
         intact = {p for p in set(files["pack"]) if isinstance(p, str) and
                   self.pack_meta(p) is not None}
