@@ -34,7 +34,7 @@ from runback.io.exports import Entry, Skip, iter_entries
 from runback.metrics.intensity import hr_histogram
 from runback.metrics.session import MAX_SPEED_M_S, summarize_samples
 from runback.metrics.terrain import TERRAIN_COLUMNS, surfaces
-from runback.store import Store, content_key
+from runback.store import Store, content_key, key_column
 from runback.timezones import resolve_local_dates
 
 __all__ = ["ImportResult", "import_activities", "process_entry", "process_entries",
@@ -242,7 +242,7 @@ def _process_batch(entries: list[Entry], cache_root: str | None, keys: list[str 
     for table in ("activities", "hr_hist"):
         parts = [(f, r) for f, r, _ in handed[table] + pieces[table] if len(f)]
         tables[table] = None if not parts else pd.concat(
-            [f.assign(key=pd.array(r, dtype="str")) for f, r in parts], ignore_index=True)
+            [f.assign(key=key_column(r)) for f, r in parts], ignore_index=True)
     return outcomes, tables
 
 

@@ -51,7 +51,8 @@ import pandas as pd
 import platformdirs
 import pyarrow as pa
 
-__all__ = ["PARSER_VERSION", "STALE_TMP_S", "Store", "content_key", "default_cache_dir"]
+__all__ = ["PARSER_VERSION", "STALE_TMP_S", "Store", "content_key", "default_cache_dir",
+           "key_column"]
 
 #: Bump whenever readers, stored summaries or the layout change: old entries are ignored.
 PARSER_VERSION = 3
@@ -441,7 +442,7 @@ def _pack_tables(entries, tables) -> tuple[dict[str, dict], dict[str, bytes]]:
         for number, members in enumerate(groups.values()):
             file = f"{name}-{number}"
             joined = pd.concat([df for df, _, _ in members], ignore_index=True)
-            joined["key"] = _key_column(np.concatenate([r for _, r, _ in members]))
+            joined["key"] = key_column(np.concatenate([r for _, r, _ in members]))
             blobs[file] = _parquet_bytes(joined, **_PACK_PARQUET)
             for _, _, keys in members:
                 for key in keys:
@@ -449,8 +450,8 @@ def _pack_tables(entries, tables) -> tuple[dict[str, dict], dict[str, bytes]]:
     return records, blobs
 
 
-def _key_column(row_keys: np.ndarray) -> pd.api.extensions.ExtensionArray:
-    """The ``key`` column of a pack file: each row's key, as strings.
+def key_column(row_keys: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """A ``key`` column (a pack file's, a worker's hand-back): each row's key, as strings.
 
     A batch has few keys and many rows; the strings are made from the distinct keys by
     pyarrow (a dictionary decoded in C), not converted row by row.
