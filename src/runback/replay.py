@@ -42,6 +42,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from runback.cache_folder import default_cache_dir
+
 __all__ = ["run", "main", "fingerprint", "REPLAYED_COMMANDS", "KEEP"]
 
 #: Commands whose output depends only on what :func:`fingerprint` covers.
@@ -205,13 +207,7 @@ def _isatty(stream) -> bool:
 
 def _results_dir() -> Path | None:
     """``<cache>/results``, made private when it is new; None when it cannot be made."""
-    env = os.environ.get("RUNBACK_CACHE_DIR")
-    if env:
-        root = Path(env)
-    else:
-        import platformdirs
-
-        root = Path(platformdirs.user_cache_dir("runback"))
+    root = default_cache_dir()
     results = root / "results"
     try:
         if not results.is_dir():

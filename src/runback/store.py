@@ -48,8 +48,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import platformdirs
 import pyarrow as pa
+
+from runback.cache_folder import default_cache_dir
 
 __all__ = ["PARSER_VERSION", "STALE_TMP_S", "Store", "content_key", "default_cache_dir",
            "key_column"]
@@ -69,12 +70,6 @@ _KEEP_LOADED = 8
 def content_key(data: bytes) -> str:
     """The cache key of a file: BLAKE2b-128 of its (decompressed) bytes, in hex."""
     return hashlib.blake2b(data, digest_size=16).hexdigest()
-
-
-def default_cache_dir() -> Path:
-    """``$RUNBACK_CACHE_DIR`` or the platform's user cache folder for runback."""
-    env = os.environ.get("RUNBACK_CACHE_DIR")
-    return Path(env) if env else Path(platformdirs.user_cache_dir("runback"))
 
 
 class Store:
