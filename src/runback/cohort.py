@@ -481,22 +481,21 @@ def _diary_from_table(path: str, name: str):
 
 def _load(src: AthleteSource, cache_dir):
     """The athlete's TrainingLog, built where the task runs."""
-    from runback.io.diary import read_diary
     from runback.log import TrainingLog
 
+    if src.folder is not None and src.diary is not None:
+        return TrainingLog.from_paths([src.folder], diary=src.diary, workers=1,
+                                      cache_dir=cache_dir)
     pain, notes = None, []
-    if src.diary is not None:
-        d = read_diary(src.diary)
-        pain, notes = d.pain, [f"{src.diary}: {p}" for p in d.problems]
-    elif src.diary_table is not None:
+    if src.diary_table is not None:
         d = _diary_from_table(src.diary_table, src.table_name or src.name)
         pain, notes = d.pain, [f"{src.diary_table}: {p}" for p in d.problems]
     if src.folder is not None:
-        log = TrainingLog.from_paths([src.folder], diary=None, workers=1, cache_dir=cache_dir,
-                                     profile=None)
+        log = TrainingLog.from_paths([src.folder], workers=1, cache_dir=cache_dir)
         if pain is not None:
             log = TrainingLog(log.import_result, pain=pain, profile=log.profile,
                               notes=log.notes + notes)
+            log.paths = [src.folder]
         return log
     return _log_from_table(src, pain, notes, cache_dir)
 
@@ -512,9 +511,10 @@ def _mixed_warnings(log, name: str) -> list[str]:
     acts = log.activities
     runs = acts[acts["is_run"].fillna(False).astype(bool)].sort_values("start_time")
     if len(runs) >= 4:
-        start = runs["start_time"].to_numpy()
-        end = start + pd.to_timedelta(runs["elapsed_time_s"].fillna(
-            runs["moving_time_s"]).fillna(0).to_numpy(), unit="s").to_numpy()
+        start = (runs["start_time"] - pd.Timestamp(0, tz="UTC")).dt.total_seconds() \
+            .to_numpy(dtype=float, na_value=np.nan)
+        span = runs["elapsed_time_s"].fillna(runs["moving_time_s"]).fillna(0)
+        end = start + span.to_numpy(dtype=float, na_value=0.0)
         running_end = np.maximum.accumulate(end)
         overlap = int((start[1:] < running_end[:-1]).sum())
         if overlap >= max(3, 0.05 * len(runs)):
@@ -609,10 +609,10 @@ def athlete_task(src: AthleteSource, *, tables_dir: str | None = None,
             strict=True) if not quiet or "pain diary" not in r]
         out.warnings += [f"{src.name}: {w}" for w in res.warnings]
         out.warnings += [f"{src.name}: {n}" for n in log.notes if ": line " in n]
-        out.warnings += _mixed_warnings(log, src.name)
         if tables_dir is not None:
             for t in TABLES:
                 write_partition(getattr(log, t), tables_dir, t, src.name)
+        out.warnings += _mixed_warnings(log, src.name)
         if not len(log.activities):
             out.warnings.append(f"{src.name}: no runs imported")
         if not log.has_diary:
