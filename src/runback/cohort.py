@@ -1124,8 +1124,8 @@ def pool(outcomes: Sequence[AthleteOutcome], *, fdr: float = FDR) -> CohortResul
                         "diary": "yes" if o.has_diary else "no",
                         **{k: o.quality.get(k) for k in ("activities", "runs", "first_day",
                                                          "last_day", "days_logged",
-                                                         "flare_ups", "onsets", "skipped")},
-                        "problem": o.error or ""})
+                                                         "flare_ups", "skipped")},
+                        "onsets": o.n_onsets, "problem": o.error or ""})
     no_diary = [o.name for o in outcomes if o.error is None and not o.has_diary]
     if no_diary:
         warnings.append(f"no pain diary for {', '.join(no_diary)}: left out of the factor "
