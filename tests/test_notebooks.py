@@ -18,7 +18,8 @@ CELL_TIMEOUT_S = 600
 #: What each notebook writes into RUNBACK_NOTEBOOK_OUT.
 WRITES = {"01_runner_quickstart.ipynb": ["runner_report.html"],
           "02_coach_team_review.ipynb": ["team_report.html"],
-          "03_analyst_deep_dive.ipynb": []}
+          "03_analyst_deep_dive.ipynb": [],
+          "cohort.ipynb": ["cohort.html"]}
 
 
 def execute(nb, cwd: Path):
@@ -40,7 +41,7 @@ def kernel_env(tmp_path, monkeypatch):
     return out
 
 
-def test_there_are_the_three_notebooks():
+def test_there_are_the_four_notebooks():
     assert [p.name for p in NOTEBOOKS] == sorted(WRITES)
 
 

@@ -257,6 +257,7 @@ def sources(paths: Iterable[str], *, diary_table: str | None = None,
     found: list[AthleteSource] = []
     warnings: list[str] = []
     diary_names: set[str] = set()
+    diary_table = None if diary_table is None else os.fspath(diary_table)
     if diary_table is not None:
         values, _ = _athlete_values(diary_table)
         empty = int((values == "").sum())
