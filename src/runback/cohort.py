@@ -204,8 +204,18 @@ def _athlete_rows(path: str, name: str) -> tuple[pd.DataFrame, np.ndarray]:
     """One athlete's rows of a long table, as text, with their file lines (header = 1)."""
     col, _ = _find_column(_table_columns(path), "athlete", path, required=True)
     if _is_parquet(path):
-        df = pd.read_parquet(path)
-        df = df.astype("string")
+        import pyarrow as pa
+        import pyarrow.dataset as ds
+
+        dataset = ds.dataset(path, partitioning="hive")
+        kind = dataset.schema.field(col).type
+        if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+            # row groups and partitions of other athletes are skipped unread
+            df = dataset.to_table(filter=ds.field(col) == name).to_pandas()
+            if len(df):
+                df = df.astype("string")
+                return df.reset_index(drop=True), np.arange(len(df)) + 2
+        df = dataset.to_table().to_pandas().astype("string")
         keep = df[col].fillna("").str.strip() == name
         lines = np.flatnonzero(keep.to_numpy()) + 2
         return df[keep].reset_index(drop=True), lines
