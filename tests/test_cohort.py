@@ -14,8 +14,10 @@ from runback.cohort import (
     _design,
     _meta,
     pool,
+    pooled_for_team,
     shrink,
 )
+from runback.errors import RunbackError
 from tests.simulate_season import simulate_season
 
 #: Days dropped from each simulated season: its load averages start from nothing, and a
@@ -134,8 +136,15 @@ def test_no_heterogeneity_shrinks_everyone_onto_the_pooled_mean():
 
 # --- whole cohorts --------------------------------------------------------------------
 
-def test_weak_trigger_found_pooled_but_rarely_alone():
-    result = Cohort.from_daily(planted_cohort()).run(workers=1)
+@pytest.fixture(scope="module")
+def planted():
+    cohort = Cohort.from_daily(planted_cohort())
+    cohort.run(workers=1)
+    return cohort
+
+
+def test_weak_trigger_found_pooled_but_rarely_alone(planted):
+    result = planted.result
     assert result.n_athletes >= 20
     found = {f["factor"] for f in result.findings}
     assert found & set(FACTOR_OF_TRIGGER), result.factors
@@ -183,6 +192,52 @@ def test_athletes_without_diary_or_onsets_are_named():
     assert any(w == "broken: not analysed: x.csv: not a table" for w in res.warnings)
     assert res.n_onsets == 0 and res.findings == [] and res.n_athletes == 0
     assert list(res.quality["athlete"]) == ["nodiary", "calm", "broken"]
+
+
+def test_cohort_page_draws_a_forest_plot_per_finding(planted, tmp_path):
+    html = planted.report(tmp_path / "c.html")
+    assert (tmp_path / "c.html").read_text() == html
+    assert html.count('<figure><svg') == len(planted.result.findings) >= 1
+    for f in planted.result.findings:
+        assert f'id="finding-{f["factor"]}"' in html
+        assert f"forest plot: {f['factor']}" in html
+    assert html.count("<tr><th scope=\"row\">athlete") == 24  # the data-quality rows
+    assert "<script" not in html
+
+
+def test_forest_plot_marks_every_athlete(planted):
+    ax = planted.plot_forest("descent")
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert sorted(labels) == sorted(planted.result.quality["athlete"][
+        planted.result.quality["onsets"] > 0])
+
+
+def test_tables_need_a_folder(planted):
+    with pytest.raises(RunbackError, match="run the cohort with tables="):
+        planted.table("weekly")
+    with pytest.raises(ValueError, match="name must be one of"):
+        planted.table("samples")
+
+
+def test_team_view_gets_pooled_findings_and_shrunk_estimates(tmp_path):
+    from runback.log import TrainingLog
+    from tests.cohort_files import write_folder
+
+    logs = []
+    for i, name in enumerate(["ana", "ben", "cleo"]):
+        folder = write_folder(tmp_path / name, season(30 + i, trigger="hilly_long_run"),
+                              diary=name != "cleo")
+        diary = folder / "pain_diary.csv"
+        logs.append((name, TrainingLog.from_paths([folder], diary=diary if diary.exists()
+                                                  else None)))
+    res = pooled_for_team(logs)
+    assert list(res.quality["athlete"]) == ["ana", "ben", "cleo"]
+    assert any("no pain diary for cleo" in w for w in res.warnings)
+    assert res.n_athletes == 2 and res.n_onsets > 0
+    shrunk = res.athletes.set_index(["athlete", "factor"])
+    assert {"ana", "ben"} <= set(res.athletes["athlete"])
+    assert "cleo" not in set(res.athletes["athlete"])
+    assert shrunk.loc[("ana", "distance"), "odds_ratio"] > 0
 
 
 @pytest.mark.slow
