@@ -362,16 +362,23 @@ def flares(diary, k, fmt):
 @click.option("--window", "window", type=click.IntRange(1, 28), default=None,
               help="Hazard window: days before each onset whose exposure counts "
                    "[default: 3, or the profile's].")
-@click.option("--permutations", type=click.IntRange(0), default=None,
-              help="Circular shifts for the permutation p-value [default: all].")
+@click.option("--washout", "washout", default="auto", show_default=True, metavar="DAYS|auto",
+              callback=lambda ctx, param, v: _washout(v),
+              help="Days after each flare-up left out while you ease back into training; "
+                   "auto estimates your own return to normal training (else 21).")
+@click.option("--permutations", type=click.IntRange(0), default=None, hidden=True,
+              help="Ignored; kept for old scripts (p-values no longer use permutations).")
 @_common
-def factors(paths, diary, window, permutations, tz, strict, units, fmt, verbose):
-    """Which factors come before flare-ups (time-stratified case-crossover).
+def factors(paths, diary, window, washout, permutations, tz, strict, units, fmt, verbose):
+    """Which factors come before flare-ups (case-crossover).
 
-    Each flare-up onset is compared with days of the same weekday in the same month; odds
-    ratios come with 95 % confidence intervals, a permutation p-value and a
-    Benjamini-Hochberg q over the pre-specified factor family. These are associations in
-    your own data, not causes, and not medical advice.
+    Each flare-up onset is compared with days of the same weekday around it; only days
+    outside every flare-up and the weeks after it (while you ease back) take part. Each
+    factor's odds ratio is adjusted (for distance and days since the last flare-up; acute
+    with chronic load; climb, descent and uneven terrain together), with a 95 % profile
+    interval, a p-value and a Benjamini-Hochberg q over the pre-specified factor family.
+    Findings are the factors that stand out and that the data can size. These are
+    associations in your own data, not causes, and not medical advice.
 
     \b
     Example:
@@ -381,11 +388,11 @@ def factors(paths, diary, window, permutations, tz, strict, units, fmt, verbose)
     try:
         log = _load(paths, tz=tz, strict=strict, verbose=verbose, diary=diary, units=units)
         _echo_red_flags(log.red_flags)
-        result = log.factors(window_days=window, n_permutations=permutations)
+        result = log.factors(window_days=window, washout_days=washout)
     except RunbackError as e:
         raise click.ClickException(str(e)) from e
     if fmt == "json":
-        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        click.echo(json.dumps(result.to_dict(units=log.units), indent=2, ensure_ascii=False))
         return
     f = result.factors
     out = f[["factor", "odds_ratio", "ci_low", "ci_high", "p_value", "q_value", "n_onsets",
@@ -393,15 +400,24 @@ def factors(paths, diary, window, permutations, tz, strict, units, fmt, verbose)
     if fmt == "csv":
         _emit(out, "csv")
         return
+    from runback import display
+    from runback.report.summary import finding_sentences
+
     click.echo(f"{result.n_onsets} flare-up onsets ({result.power}); "
-               f"window: {result.window_days} days before each onset")
+               f"window: {result.window_days} days before each onset; "
+               f"washout: {result.washout_days} days after each flare-up")
+    for sentence in finding_sentences(result, units=log.units):
+        click.echo(sentence)
+    click.echo("")
     table = pd.DataFrame({
         "factor": f["factor"],
-        "odds ratio": f["odds_ratio"].round(2),
-        "95% CI": [f"{lo:.2f}-{hi:.2f}" if pd.notna(lo) and pd.notna(hi) else "-"
+        "odds ratio/SD": [display.ratio_text(v) for v in f["odds_ratio"]],
+        "95% CI": [f"{display.ratio_text(lo)} to {display.ratio_text(hi)}"
+                   if pd.notna(lo) and pd.notna(hi) else "-"
                    for lo, hi in zip(f["ci_low"], f["ci_high"], strict=True)],
         "p": f["p_value"].round(3),
         "q": f["q_value"].round(3),
+        "finding": ["yes" if v else "" for v in f["finding"].fillna(False)],
     })
     _emit(out, "table", table)
     for w in result.warnings:
@@ -411,10 +427,23 @@ def factors(paths, diary, window, permutations, tz, strict, units, fmt, verbose)
 
 # --- HTML reports ----------------------------------------------------------------------
 
+def _washout(value: str) -> int | str:
+    if value == "auto":
+        return value
+    try:
+        days = int(value)
+    except ValueError:
+        days = -1
+    if days < 0:
+        raise click.BadParameter(f"{value!r} is neither 'auto' nor a number of days >= 0")
+    return days
+
+
 def _report_options(f):
     """Options of the HTML report commands (no --format: the output is one HTML file)."""
-    f = click.option("--permutations", type=click.IntRange(0), default=None,
-                     help="Circular shifts for the permutation p-values [default: all].")(f)
+    f = click.option("--permutations", type=click.IntRange(0), default=None, hidden=True,
+                     help="Ignored; kept for old scripts (p-values no longer use "
+                          "permutations).")(f)
     f = click.option("--title", help="Page title.")(f)
     f = click.option("--show-routes", is_flag=True,
                      help="Draw the shapes of the latest runs' routes (no map). Off by "

@@ -264,6 +264,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
         ("marked", B, "", "the user marked the onset as a flare"),
         ("pain_type", STR, "", "most frequent pain type during the flare-up"),
         ("ongoing", B, "", "not ended by the last diary day (end = last high day)"),
+        ("dated", B, "", "the day before the onset is logged (else shown, never analysed)"),
     ),
     "factors": _cols(
         ("factor", STR, "", "factor name (cli-contract.md)"),
@@ -271,7 +272,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
         ("odds_ratio", F, "1", "odds ratio per person-SD (or exposed vs not)"),
         ("ci_low", F, "1", "95 % confidence interval, lower"),
         ("ci_high", F, "1", "95 % confidence interval, upper"),
-        ("p_value", F, "1", "circular-shift permutation p-value"),
+        ("p_value", F, "1", "penalised likelihood-ratio p-value (adjusted model)"),
         ("q_value", F, "1", "Benjamini-Hochberg q over the factor family"),
         ("n_onsets", "int64", "", "onsets with usable referents"),
         ("method", STR, "", "clogit, firth-clogit, exact bound ..."),

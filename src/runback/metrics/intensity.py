@@ -264,20 +264,70 @@ def session_load(activities: pd.DataFrame, hist: pd.DataFrame,
     out["srpe"] = srpe
 
     hr_s = h.to_numpy(dtype="float64").sum(axis=1)
+    no_hr = ~(hr_s > 0)
+    # missing heart rate is missing, never 0 s of hard running or a TRIMP of 0
+    for name in ("trimp", "trimp_edwards", *zones.columns):
+        out[name] = np.where(no_hr, np.nan, out[name].to_numpy(dtype="float64"))
+    trimp = np.where(no_hr, np.nan, trimp)
     with np.errstate(invalid="ignore"):
         covered = np.isnan(moving) | (hr_s >= min_hr_coverage * moving)
-    use_trimp = np.isfinite(trimp) & (hr_s > 0) & covered
-    use_srpe = ~use_trimp & np.isfinite(srpe)
-
-    rtss = _rtss(num("distance_m"), moving, num("gap_s_per_km"), out, profile)
-    use_rtss = ~use_trimp & ~use_srpe & np.isfinite(rtss)
-    km = num("distance_m") / 1000.0
-    use_km = ~use_trimp & ~use_srpe & ~use_rtss & np.isfinite(km)
-    load = np.select([use_trimp, use_srpe, use_rtss, use_km], [trimp, srpe, rtss, km], np.nan)
-    method = np.select([use_trimp, use_srpe, use_rtss, use_km], list(LOAD_METHODS), "")
+    candidates = {
+        "trimp": np.where(np.isfinite(trimp) & (hr_s > 0) & covered, trimp, np.nan),
+        "srpe": srpe,
+        "rtss": _rtss(num("distance_m"), moving, num("gap_s_per_km"), out, profile),
+        "distance": num("distance_m") / 1000.0,
+    }
+    load, method = one_scale(candidates, moving)
     out["load"] = load
     out["load_method"] = pd.Series(method, index=out.index, dtype="string").replace("", pd.NA)
     return out
+
+
+def one_scale(candidates: dict[str, np.ndarray], minutes_s: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Every session's load on one scale: the athlete's most available method.
+
+    TRIMP, session RPE, rTSS-like and kilometres are different units and are never summed.
+    The method known for the most sessions (ties: the order of :data:`LOAD_METHODS`) is the
+    athlete's scale. A session without it is calibrated from the next method it has: its
+    value times the median ratio of the two over the sessions that have both; failing
+    that, from its moving time at the median load per minute. ``method`` names the scale,
+    with ``" (from <other>)"`` for a calibrated session; empty when nothing is known.
+
+    Parameters
+    ----------
+    candidates : dict
+        Method -> array of loads (NaN where unknown), in preference order.
+    minutes_s : ndarray
+        Moving time [s], for the last-resort calibration.
+    """
+    n = len(minutes_s)
+    counts = {m: int(np.isfinite(v).sum()) for m, v in candidates.items()}
+    if not any(counts.values()):
+        return np.full(n, np.nan), np.full(n, "", dtype=object)
+    order = list(candidates)
+    primary = max(order, key=lambda m: (counts[m], -order.index(m)))
+    load = np.array(candidates[primary], dtype=float)
+    method = np.where(np.isfinite(load), primary, "").astype(object)
+    for other in order:
+        if other == primary:
+            continue
+        both = np.isfinite(candidates[primary]) & np.isfinite(candidates[other]) & (
+            candidates[other] > 0)
+        todo = ~np.isfinite(load) & np.isfinite(candidates[other])
+        if both.sum() < 3 or not todo.any():
+            continue
+        ratio = float(np.median(candidates[primary][both] / candidates[other][both]))
+        load[todo] = candidates[other][todo] * ratio
+        method[todo] = f"{primary} (from {other})"
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_min = candidates[primary] / (minutes_s / 60.0)
+    ok = np.isfinite(per_min) & (minutes_s > 0)
+    todo = ~np.isfinite(load) & np.isfinite(minutes_s) & (minutes_s > 0)
+    if ok.sum() >= 3 and todo.any():
+        load[todo] = float(np.median(per_min[ok])) * minutes_s[todo] / 60.0
+        method[todo] = f"{primary} (from moving time)"
+    return load, method
 
 
 def _rtss(distance_m, moving_s, gap_s_per_km, activities, profile) -> np.ndarray:
