@@ -11,82 +11,41 @@ import pytest
 from runback.cohort import (
     AthleteOutcome,
     Cohort,
-    _design,
     _meta,
     pool,
     pooled_for_team,
     shrink,
 )
 from runback.errors import RunbackError
-from tests.simulate_season import simulate_season
+from runback.simulate import simulate_season
 
-#: Days dropped from each simulated season: its load averages start from nothing, and a
-#: warming-up chronic load would favour later days over earlier ones in every month.
+#: The planted trigger: a trail run in the 3 days before raises the flare-up hazard by
+#: this ratio, weak enough that few athletes show it alone.
+TRIGGER, TRIGGER_OR = "trail", 3.0
+FACTOR_OF_TRIGGER = "uneven_terrain"
+#: Days dropped from the start of each simulated season: its load averages start from 0,
+#: and a chronic load still warming up rises through every early month, which the
+#: referents (mostly before an onset, since the weeks after one are not at risk) turn
+#: into a false "chronic load" finding once 24 athletes are pooled.
 BURN_IN_D = 60
-FACTOR_OF_TRIGGER = ("climb", "descent", "uneven_terrain")
 
 
 def season(seed: int, **kw) -> pd.DataFrame:
+    """A simulated year after the burn-in."""
     return simulate_season(seed, days=365 + BURN_IN_D, **kw).iloc[BURN_IN_D:].reset_index(
         drop=True)
 
 
 def planted_cohort(seed: int = 0, n: int = 24) -> dict[str, pd.DataFrame]:
-    """Athletes whose hilly long runs trigger a flare-up now and then (a weak trigger)."""
-    return {f"athlete{i:02d}": season(1000 * seed + i, trigger="hilly_long_run",
-                                      trigger_prob=0.25, background_per_year=6)
+    """Athletes whose trail runs bring on a flare-up now and then (a weak trigger)."""
+    return {f"athlete{i:02d}": season(1000 * seed + i, trigger=TRIGGER, trigger_or=TRIGGER_OR)
             for i in range(n)}
 
 
 def null_cohort(seed: int, n: int = 24) -> dict[str, pd.DataFrame]:
-    """Flare-ups at random days, the runner easing off during each."""
-    return {f"athlete{i:02d}": season(1000 * seed + i, trigger=None, flares_per_year=9)
+    """Flare-ups independent of training, the runner easing back after each."""
+    return {f"athlete{i:02d}": season(50_000 + 1000 * seed + i)
             for i in range(n)}
-
-
-# --- the design -----------------------------------------------------------------------
-
-def tiny_daily(onsets=(), flare_days=(), logged=None, days=120):
-    dates = pd.date_range("2024-01-01", periods=days, freq="D")
-    onset = np.zeros(days, dtype=bool)
-    inside = np.zeros(days, dtype=bool)
-    onset[list(onsets)] = True
-    inside[list(flare_days)] = True
-    return pd.DataFrame({
-        "date": dates, "distance_m": np.arange(days, dtype=float) * 100,
-        "flare_onset": pd.array(onset, dtype="boolean"),
-        "in_flare": pd.array(inside | onset, dtype="boolean"),
-        "logged": pd.array(np.ones(days, dtype=bool) if logged is None else logged,
-                           dtype="boolean"),
-    })
-
-
-def test_design_referents_share_weekday_month_and_the_at_risk_rule():
-    # onset on 2024-03-13 (a Wednesday, day 72), a flare-up on 2024-03-04..05 (days 63-64)
-    daily = tiny_daily(onsets=[63, 72], flare_days=[63, 64, 72, 73])
-    d = _design(daily, window_days=3, washout_days=4)
-    cases = d[d["case"]]
-    assert list(cases["date"].dt.strftime("%Y-%m-%d")) == ["2024-03-04", "2024-03-13"]
-    march13 = d[d["stratum"] == cases["stratum"].iloc[1]]
-    refs = sorted(march13.loc[~march13["case"], "date"].dt.strftime("%Y-%m-%d"))
-    # other Wednesdays of March 2024: 6 (in the washout of the flare-up ending on the 5th),
-    # 20 (its window in the washout of the one ending on the 14th), 27 (clear)
-    assert refs == ["2024-03-27"]
-    # with a washout of 5 days the window of the 13th touches the first washout
-    longer = _design(daily, window_days=3, washout_days=5)
-    assert list(longer.loc[longer["case"], "date"].dt.day) == [4]
-    # window exposure in raw units: distance summed over d-3..d-1
-    case = cases.iloc[1]
-    assert case["distance"] == pytest.approx((69 + 70 + 71) * 100)
-    assert d.attrs["sd"]["distance"] > 0
-
-
-def test_design_drops_windows_with_unlogged_days():
-    logged = np.ones(120, dtype=bool)
-    logged[70] = False  # inside the window of the 2024-03-13 onset
-    daily = tiny_daily(onsets=[72], flare_days=[72], logged=logged)
-    d = _design(daily, window_days=3, washout_days=5)
-    assert d.empty
 
 
 # --- meta-analysis and shrinkage ------------------------------------------------------
@@ -147,18 +106,16 @@ def test_weak_trigger_found_pooled_but_rarely_alone(planted):
     result = planted.result
     assert result.n_athletes >= 20
     found = {f["factor"] for f in result.findings}
-    assert found & set(FACTOR_OF_TRIGGER), result.factors
-    assert not found & {"sleep", "stress", "cold", "treadmill"}
+    assert FACTOR_OF_TRIGGER in found, result.factors
     # alone, few athletes show it
-    for factor in found & set(FACTOR_OF_TRIGGER):
-        own = result.athletes[result.athletes["factor"] == factor]
-        assert (own["own_q_value"] <= 0.10).sum() <= 4
-        # every shrunk estimate has an interval around it
-        shown = own.dropna(subset=["odds_ratio"])
-        assert len(shown) == result.n_athletes
-        assert ((shown["ci_low"] <= shown["odds_ratio"])
-                & (shown["odds_ratio"] <= shown["ci_high"])).all()
-    row = result.factors.set_index("factor").loc[next(iter(found))]
+    own = result.athletes[result.athletes["factor"] == FACTOR_OF_TRIGGER]
+    assert (own["own_q_value"] <= 0.10).sum() <= 4
+    # every athlete in the model has a shrunk estimate inside its interval
+    shown = own.dropna(subset=["odds_ratio"])
+    assert len(shown) == result.n_athletes
+    assert ((shown["ci_low"] <= shown["odds_ratio"])
+            & (shown["odds_ratio"] <= shown["ci_high"])).all()
+    row = result.factors.set_index("factor").loc[FACTOR_OF_TRIGGER]
     assert row["ci_low"] > 1 and row["q_value"] <= 0.10
     assert 0 <= row["i2"] <= 1 and row["tau2"] >= 0
     for f in result.findings:
@@ -221,23 +178,24 @@ def test_tables_need_a_folder(planted):
 
 def test_team_view_gets_pooled_findings_and_shrunk_estimates(tmp_path):
     from runback.log import TrainingLog
+    from tests.cohort_files import season as file_season
     from tests.cohort_files import write_folder
 
     logs = []
     for i, name in enumerate(["ana", "ben", "cleo"]):
-        folder = write_folder(tmp_path / name, season(30 + i, trigger="hilly_long_run"),
-                              diary=name != "cleo")
+        daily = file_season(30 + i, days=365, trigger="hilly_long_run")
+        folder = write_folder(tmp_path / name, daily, diary=name != "cleo")
         diary = folder / "pain_diary.csv"
         logs.append((name, TrainingLog.from_paths([folder], diary=diary if diary.exists()
                                                   else None)))
     res = pooled_for_team(logs)
     assert list(res.quality["athlete"]) == ["ana", "ben", "cleo"]
     assert any("no pain diary for cleo" in w for w in res.warnings)
-    assert res.n_athletes == 2 and res.n_onsets > 0
+    in_model = list(res.quality.loc[res.quality["onsets"] > 0, "athlete"])
+    assert res.n_athletes == len(in_model) >= 1 and "cleo" not in in_model
+    assert set(res.athletes["athlete"]) == set(in_model)
     shrunk = res.athletes.set_index(["athlete", "factor"])
-    assert {"ana", "ben"} <= set(res.athletes["athlete"])
-    assert "cleo" not in set(res.athletes["athlete"])
-    assert shrunk.loc[("ana", "distance"), "odds_ratio"] > 0
+    assert shrunk.loc[(in_model[0], "distance"), "odds_ratio"] > 0
 
 
 @pytest.mark.slow

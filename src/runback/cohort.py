@@ -31,7 +31,6 @@ Morris CN. Parametric empirical Bayes inference. J Am Stat Assoc 1983;78:47-55.
 
 from __future__ import annotations
 
-import inspect
 import io
 import logging
 import math
@@ -664,206 +663,89 @@ def daily_task(name: str, daily: pd.DataFrame, *, window_days: int = WINDOW_D,
 # The engine: the case-crossover design and its fit
 # ----------------------------------------------------------------------------------------
 
-def _engine():
-    """``(design, fit)``: the factor engine's functions when it has them, else ours."""
-    from runback import factors
-
-    return (getattr(factors, "case_crossover_design", None) or _design,
-            getattr(factors, "fit_design", None) or _fit)
-
-
-def _source_column(daily: pd.DataFrame, factor) -> str | None:
-    for col in factor.sources:
-        if col in daily.columns:
-            v = pd.to_numeric(daily[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-            if np.any(~np.isnan(v) & (v != 0)):
-                return col
-    return None
-
-
-def _flag(df: pd.DataFrame, col: str, default: bool) -> np.ndarray:
-    if col not in df.columns:
-        return np.full(len(df), default)
-    return df[col].astype("boolean").fillna(False).to_numpy(dtype=bool)
-
-
-def _design(daily: pd.DataFrame, *, window_days: int = WINDOW_D,
-            washout_days: int = WASHOUT_D, factors=None) -> pd.DataFrame:
-    """The case-crossover design of one athlete (science.md 6), one row per case or referent.
-
-    At risk, for case and referent days alike: the day and its window d-w..d-1 lie outside
-    every flare-up and the ``washout_days`` after one, and the window's days (and a
-    referent day itself) are logged. Referents: the other at-risk days of the same weekday,
-    calendar month and year. Columns: stratum, case, date, days_since_flare, and each
-    factor's window exposure in raw units; ``attrs["sd"]``: factor -> person-SD of the
-    window exposure over the athlete's span.
-    """
-    from runback.factors import FACTORS, referent_days, window_exposure
-
-    chosen = [f for f in FACTORS if factors is None or f.name in set(factors)]
-    df = daily.copy()
-    df.index = pd.DatetimeIndex(pd.to_datetime(df["date"]).to_numpy()).normalize()
-    df = df.sort_index()
-    if len(df):
-        df = df.reindex(pd.date_range(df.index[0], df.index[-1], freq="D"))
-    n = len(df)
-    onset = _flag(df, "flare_onset", False)
-    in_flare = _flag(df, "in_flare", False) | onset
-    logged = _flag(df, "logged", True) if "logged" in df and _flag(
-        df, "logged", False).any() else np.ones(n, dtype=bool)
-    pos = np.arange(n, dtype=float)
-    last = pd.Series(np.where(in_flare, pos, np.nan)).ffill().shift(1).to_numpy()
-    since = pos - last
-    washout = ~in_flare & (since <= washout_days)
-    bad = (in_flare | washout).astype(float)
-    w = window_days
-    window_bad = pd.Series(bad).shift(1, fill_value=1.0).rolling(w, min_periods=w).max() \
-        .fillna(1.0).to_numpy() > 0
-    window_unlogged = pd.Series((~logged).astype(float)).shift(1, fill_value=1.0) \
-        .rolling(w, min_periods=w).max().fillna(1.0).to_numpy() > 0
-    base = ~window_bad & ~window_unlogged & ~washout
-    case_ok = onset & base
-    ref_ok = ~in_flare & base & logged
-    cand = referent_days(df.index)
-    rows = []
-    stratum = 0
-    for t in np.flatnonzero(case_ok):
-        refs = [r for r in cand[t] if r >= 0 and ref_ok[r]]
-        if not refs:
-            continue
-        rows.append((stratum, True, t))
-        rows += [(stratum, False, r) for r in refs]
-        stratum += 1
-    at = np.array([r[2] for r in rows], dtype=int)
-    design = pd.DataFrame({
-        "stratum": np.array([r[0] for r in rows], dtype="int64"),
-        "case": np.array([r[1] for r in rows], dtype=bool),
-        "date": df.index[at] if len(at) else pd.DatetimeIndex([]),
-        "days_since_flare": since[at] if len(at) else np.zeros(0),
-    })
-    sd, cols = {}, {}
-    for f in chosen:
-        col = _source_column(df, f)
-        cols[f.name] = col
-        if col is None:
-            design[f.name] = np.nan
-            sd[f.name] = math.nan
-            continue
-        expo = window_exposure(df[col], f, w).to_numpy(dtype=float)
-        ok = ~np.isnan(expo)
-        sd[f.name] = float(np.std(expo[ok], ddof=1)) if ok.sum() > 1 else math.nan
-        design[f.name] = expo[at] if len(at) else np.zeros(0)
-    design.attrs["sd"] = sd
-    design.attrs["column"] = cols
-    return design
-
-
-def _strata(design: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
-    """``(x, valid)`` of shape (S, M): each stratum's case in column 0, referents after."""
-    d = design.sort_values(["stratum", "case"], ascending=[True, False], kind="stable")
-    codes, uniq = pd.factorize(d["stratum"], sort=True)
-    slot = d.groupby(codes, sort=False).cumcount().to_numpy()
-    m = int(slot.max()) + 1 if len(slot) else 1
-    x = np.full((len(uniq), m), np.nan)
-    x[codes, slot] = pd.to_numeric(d[column], errors="coerce").to_numpy(dtype=float,
-                                                                         na_value=np.nan)
-    valid = ~np.isnan(x)
-    case_first = np.zeros((len(uniq), m), dtype=bool)
-    case_first[codes, slot] = d["case"].to_numpy(dtype=bool)
-    valid[:, 0] &= case_first[:, 0]
-    return x, valid
-
-
-def _fit(design: pd.DataFrame, *, factors=None, fdr: float = FDR) -> pd.DataFrame:
-    """One-covariate conditional logit per factor over any design (pooled or not).
-
-    The factor engine's stand-in until it fits designs itself: each factor's log odds
-    ratio per unit of the design's exposure (per person-SD once the exposures are scaled)
-    by :func:`runback.factors.clogit`, a Wald 95 % interval, the likelihood-ratio p, and
-    Benjamini-Hochberg q over the pre-specified family. A separated fit (infinite
-    estimate) keeps its p-value but no estimate.
-    """
-    from scipy.stats import chi2
-
-    from runback.factors import FACTORS, benjamini_hochberg, clogit
-
-    rows = []
-    for f in FACTORS:
-        if (factors is not None and f.name not in set(factors)) or f.name not in design:
-            continue
-        row = {"factor": f.name, "coef": math.nan, "se": math.nan, "odds_ratio": math.nan,
-               "ci_low": math.nan, "ci_high": math.nan, "p_value": math.nan, "n_onsets": 0}
-        rows.append(row)
-        if not len(design) or design[f.name].isna().all():
-            continue
-        x, valid = _strata(design, f.name)
-        active = valid[:, 0] & valid[:, 1:].any(axis=1)
-        row["n_onsets"] = int(active.sum())
-        if not active.any():
-            continue
-        b, se, lr = (float(v[0]) for v in clogit(f.sign * x[None], valid[None]))
-        if math.isnan(b):
-            continue
-        row["p_value"] = float(chi2.sf(lr, 1))
-        if math.isfinite(b) and math.isfinite(se):
-            row["coef"], row["se"] = b, se
-            row["odds_ratio"] = _exp(b)
-            row["ci_low"], row["ci_high"] = _exp(b - Z95 * se), _exp(b + Z95 * se)
-    table = pd.DataFrame(rows)
-    table["q_value"] = benjamini_hochberg(table["p_value"].to_numpy(dtype=float)) \
-        if len(table) else []
-    return table
+#: Columns of a fit table (one athlete's or the pooled one).
+FIT_COLUMNS = ["factor", "coef", "se", "odds_ratio", "ci_low", "ci_high", "p_value", "q_value",
+               "n_onsets", "finding", "more", "less", "kind", "sign"]
 
 
 def _scale(design: pd.DataFrame) -> pd.DataFrame:
-    """Exposures divided by the athlete's own person-SD (binary factors stay 0/1)."""
-    from runback.factors import FACTORS
+    """Exposures divided by the athlete's own person-SD (binary factors stay 0/1).
 
-    kinds = {f.name: f.kind for f in FACTORS}
+    ``attrs["sd"]`` becomes 1 for every scaled factor, so the engine does not divide again,
+    and stays missing for a factor without data.
+    """
+    from runback.factors import BY_NAME
+
     out = design.copy()
-    for name, sd in (design.attrs.get("sd") or {}).items():
-        if name in out and kinds.get(name, "continuous") == "continuous":
-            out[name] = out[name] / sd if sd is not None and sd > 0 else np.nan
-    out.attrs = {}
+    sds = dict(design.attrs.get("sd") or {})
+    for name, sd in sds.items():
+        factor = BY_NAME.get(name)
+        if name not in out or (factor is not None and factor.kind == "binary"):
+            continue
+        ok = sd is not None and np.isfinite(sd) and sd > 0
+        out[name] = out[name] / sd if ok else np.nan
+        sds[name] = 1.0 if ok else math.nan
+    out.attrs = {**design.attrs, "sd": sds}
     return out
 
 
-def _call(func, *args, **kwargs):
-    """``func`` with the keyword arguments its signature takes."""
-    params = inspect.signature(func).parameters
-    if not any(p.kind is p.VAR_KEYWORD for p in params.values()):
-        kwargs = {k: v for k, v in kwargs.items() if k in params}
-    return func(*args, **kwargs)
-
-
 def _fit_table(result) -> pd.DataFrame:
-    table = result.factors if hasattr(result, "factors") else result
-    cols = ["factor", "coef", "se", "odds_ratio", "ci_low", "ci_high", "p_value", "q_value",
-            "n_onsets"]
-    table = table.copy()
-    for c in cols:
+    table = result.factors.copy()
+    for c in FIT_COLUMNS:
         if c not in table:
             table[c] = np.nan
-    return table[cols].reset_index(drop=True)
+    return table[FIT_COLUMNS].reset_index(drop=True)
+
+
+def _blank_fit() -> pd.DataFrame:
+    from runback.factors import FACTORS
+
+    table = pd.DataFrame({"factor": [f.name for f in FACTORS]})
+    for c in FIT_COLUMNS[1:]:
+        table[c] = np.nan
+    table["n_onsets"] = 0
+    table["finding"] = False
+    return table
 
 
 def athlete_fit(daily: pd.DataFrame, *, window_days: int = WINDOW_D,
-                washout_days: int = WASHOUT_D, seed: int = 0
+                washout_days: int | str = WASHOUT_D, seed: int = 0
                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """One athlete's scaled design and own estimates.
+    """One athlete's scaled design and own estimates, by the factor engine.
+
+    The athlete's own fit gives the log odds ratio per their person-SD and its standard
+    error (what the meta-analysis needs); its interval here is the Wald one, as profile
+    intervals for every athlete would cost more than the pooled fit.
+
+    Parameters
+    ----------
+    daily : DataFrame
+        The athlete's daily table.
+    window_days : int
+        Hazard window. [d]
+    washout_days : int or "auto"
+        Days after a flare-up that are not at risk [d] (``auto``: the athlete's own).
+    seed : int
+        The athlete's seed (the engine's fit is deterministic; kept for the permutation
+        batches the engine may add).
 
     Returns
     -------
     (DataFrame, DataFrame)
-        The design (exposures per the athlete's person-SD) and the fit table (factor,
-        coef, se, odds_ratio, ci_low, ci_high, p_value, q_value, n_onsets).
+        The design (exposures per the athlete's person-SD) and the fit table
+        (:data:`FIT_COLUMNS`).
     """
-    make, fit = _engine()
-    design = _call(make, daily, window_days=window_days, washout_days=washout_days)
+    from runback.factors import case_crossover_design, fit_design
+
+    design = case_crossover_design(daily, window_days=window_days, washout_days=washout_days)
     scaled = _scale(design)
     if scaled.empty:
-        return scaled, _fit_table(_fit(scaled))
-    return scaled, _fit_table(_call(fit, scaled, seed=seed))
+        return scaled, _blank_fit()
+    table = _fit_table(fit_design(scaled, ci=False))
+    with np.errstate(over="ignore", invalid="ignore"):
+        table["ci_low"] = np.exp(table["coef"] - Z95 * table["se"])
+        table["ci_high"] = np.exp(table["coef"] + Z95 * table["se"])
+    return scaled, table
 
 
 # ----------------------------------------------------------------------------------------
@@ -1070,15 +952,15 @@ def _q_text(q: float) -> str:
 
 
 def _finding(row, n_athletes: int, n_onsets: int) -> dict:
-    from runback.factors import _BY_NAME, ratio_text
+    from runback.display import ratio_text
+    from runback.factors import BY_NAME
 
-    f = _BY_NAME[row.factor]
-    binary = f.kind == "binary"
-    unit = "exposed vs not" if binary else (
+    f = BY_NAME[row.factor]
+    unit = "exposed vs not" if f.kind == "binary" else (
         "per athlete's own SD less" if f.sign < 0 else "per athlete's own SD")
-    did = f.more if row.ci_low > 1 else f.less
+    did = str(row.more if row.ci_low > 1 else row.less).replace("your ", "their ")
     sentence = (f"Across {n_athletes} athletes and {n_onsets} flare-ups, in the days before a "
-                f"flare-up runners {did.replace('your ', 'their ')} than on comparable days "
+                f"flare-up runners {did} than on comparable days "
                 f"(odds ratio {ratio_text(row.odds_ratio)} {unit}, 95 % CI "
                 f"{ratio_text(row.ci_low)} to {ratio_text(row.ci_high)}, q "
                 f"{_q_text(row.q_value)}). This is an association, not proof of cause.")
@@ -1090,6 +972,10 @@ def _finding(row, n_athletes: int, n_onsets: int) -> dict:
             "ci_low": float(row.ci_low), "ci_high": float(row.ci_high),
             "q_value": float(row.q_value), "tau2": row.tau2, "i2": row.i2,
             "sentence": sentence}
+
+
+def _window_of(parts: list[pd.DataFrame]) -> int:
+    return int(parts[0].attrs.get("window_days", WINDOW_D)) if parts else WINDOW_D
 
 
 def pool(outcomes: Sequence[AthleteOutcome], *, fdr: float = FDR) -> CohortResult:
@@ -1112,9 +998,7 @@ def pool(outcomes: Sequence[AthleteOutcome], *, fdr: float = FDR) -> CohortResul
     -------
     CohortResult
     """
-    from runback.factors import benjamini_hochberg, power_label
-
-    _, fit = _engine()
+    from runback.factors import fit_design, power_label
     warnings: list[str] = []
     parts, quality = [], []
     for i, o in enumerate(outcomes):
@@ -1147,12 +1031,14 @@ def pool(outcomes: Sequence[AthleteOutcome], *, fdr: float = FDR) -> CohortResul
         if len(design) else 0
     n_athletes = len(parts)
     if n_onsets:
-        pooled = _fit_table(_call(fit, design.drop(columns=["athlete"]), seed=0))
+        pooled_design = design.drop(columns=["athlete"])
+        pooled_design.attrs = {"window_days": _window_of(parts),
+                               "referents": parts[0].attrs.get("referents", "weeks")}
+        pooled = _fit_table(fit_design(pooled_design, fdr=fdr))
     else:
-        pooled = _fit_table(_fit(design))
+        pooled = _blank_fit()
         warnings.append("no athlete has a flare-up with a comparison day: there is nothing "
                         "to pool")
-    pooled["q_value"] = benjamini_hochberg(pooled["p_value"].to_numpy(dtype=float))
     rows_a = []
     extra = {c: [] for c in ("n_athletes", "tau2", "i2", "meta_odds_ratio")}
     for f in pooled["factor"]:
@@ -1203,21 +1089,20 @@ def pool(outcomes: Sequence[AthleteOutcome], *, fdr: float = FDR) -> CohortResul
     power = power_label(n_onsets)
     table = pooled[["factor", "odds_ratio", "ci_low", "ci_high", "p_value", "q_value",
                     "n_onsets", "n_athletes", "tau2", "i2", "coef", "se", "meta_odds_ratio"]]
-    findings = [
-        _finding(r, n_athletes, n_onsets) for r in table.itertuples()
-        if r.q_value <= fdr and (r.ci_low > 1 or r.ci_high < 1)
-        and 1e-3 < r.ci_low and r.ci_high < 1e3
-    ]
+    # the engine's rule: q <= fdr, enough flare-ups, an interval that excludes 1 and that
+    # the data can size
+    findings = [_finding(r, n_athletes, n_onsets)
+                for r in pooled.itertuples() if bool(r.finding)]
     if power != "adequate" and n_onsets:
         warnings.append(f"{n_onsets} pooled flare-ups: results are {power}; read the "
                         "confidence intervals, not the p-values")
-    engine = ("the factor engine's fit" if _engine()[1] is not _fit else
-              "one-covariate conditional logistic regression per factor (Wald 95 % CI, "
-              "likelihood-ratio p)")
-    method = (f"pooled time-stratified case-crossover over {n_athletes} athletes: strata = "
-              f"athlete x onset with each athlete's own referents (same weekday, month and "
-              f"year; at risk: outside flare-ups and a {WASHOUT_D}-day washout), exposures per "
-              f"each athlete's own person-SD; {engine}; Benjamini-Hochberg q over the "
+    method = (f"pooled case-crossover over {n_athletes} athletes: strata = athlete x onset "
+              "with each athlete's own referents (same weekday, up to 8 weeks before and "
+              "after; at risk: outside flare-ups and the washout after them), exposures per "
+              "each athlete's own person-SD; Firth-penalised conditional logistic regression "
+              "adjusted for running distance and days since the last flare-up (acute with "
+              "chronic load; climb, descent and uneven terrain together), profile-likelihood "
+              "95 % CIs, penalised likelihood-ratio p; Benjamini-Hochberg q over the "
               f"cohort's one family of {int(table['p_value'].notna().sum())} factors at "
               f"{fdr:g}; DerSimonian-Laird random-effects meta-analysis of the athletes' log "
               "odds ratios (tau², I²) and empirical-Bayes shrinkage of each athlete's estimate")

@@ -16,7 +16,7 @@ from markupsafe import Markup
 from matplotlib.figure import Figure
 
 from runback import __version__, plots
-from runback.factors import ratio_text
+from runback.display import ratio_text
 from runback.report.render import environment
 
 __all__ = ["plot_forest", "render_cohort"]
