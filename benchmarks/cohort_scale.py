@@ -1,7 +1,8 @@
 """How ``runback cohort`` scales: athletes, cores, memory, and pooled power.
 
 Run by hand: ``python benchmarks/cohort_scale.py [--quick]``. Athletes are generated with
-the test suite's season simulator (tests/simulate_season.py) as one long activity table
+:mod:`runback.simulate` (a year each, after 60 days for the load averages to settle) and
+written as one long activity table
 (Parquet, one row group per athlete) and one long diary: each task imports its athlete's
 rows, builds the daily and weekly tables, the design and the athlete's own fit, which is
 the work a cohort of real athletes costs once their files are parsed (parsing itself is
@@ -13,9 +14,10 @@ Printed in one run, each figure beside its baseline from the same run:
   25 athletes; target: 200 athletes at most 2.3 times 100, memory per worker flat);
 * time for the same cohort with 1, 2 and all cores (baseline: 1 worker; target: 2 workers
   at least 1.6 times faster);
-* pooled power: the share of generated cohorts in which a weak planted trigger (hilly long
-  runs bring a flare-up with probability 0.25) is found, with the pooled odds ratio, beside
-  the share of single athletes in which it is found alone;
+* pooled power: the share of generated cohorts of 24 athletes in which a planted trigger
+  (a trail run raises the flare-up hazard of the next 3 days by ``--planted-or``) is found,
+  with the pooled odds ratio, beside the share of single athletes who show it alone, and the
+  share of null cohorts (no trigger) with any finding;
 * what 10,000 athletes would need, from these figures.
 
 ``--quick`` (a few minutes on 2 cores): 25 and 50 athletes, 5 cohorts for power.
@@ -35,18 +37,21 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from runback.cohort import Cohort  # noqa: E402
-from tests.cohort_files import long_tables, season  # noqa: E402
+from runback.simulate import simulate_season  # noqa: E402
+from tests.cohort_files import long_tables  # noqa: E402
 
-TRIGGER = ("climb", "descent", "uneven_terrain")
+TRIGGER = "uneven_terrain"
 BURN_IN_D = 60
+
+
+def season(seed: int, **kw):
+    """A simulated year after the burn-in."""
+    return simulate_season(seed, days=365 + BURN_IN_D, **kw).iloc[BURN_IN_D:]
 
 
 def make_cohort(n: int, folder: Path, seed: int = 0) -> tuple[Path, Path]:
     """A long activity table (one row group per athlete) and a long diary of n athletes."""
-    seasons = {f"a{i:04d}": season(seed * 100_000 + i, days=365 + BURN_IN_D,
-                                   trigger="hilly_long_run", trigger_prob=0.25,
-                                   background_per_year=6).iloc[BURN_IN_D:]
-               for i in range(n)}
+    seasons = {f"a{i:04d}": season(seed * 100_000 + i, trigger="trail") for i in range(n)}
     acts, diary = long_tables(seasons)
     table, diary_path = folder / f"club{n}.parquet", folder / f"diary{n}.csv"
     rows = int(acts.groupby("Athlete").size().max())
@@ -82,6 +87,8 @@ def run_on_cluster(table: Path, diary: Path, workers: int, cache: str) -> tuple[
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="25 and 50 athletes, 5 cohorts")
+    parser.add_argument("--planted-or", type=float, default=3.0,
+                        help="hazard ratio of the planted trigger (default 3)")
     args = parser.parse_args(argv)
     sizes = (25, 50) if args.quick else (25, 50, 100, 200)
     n_power = 5 if args.quick else 20
@@ -112,27 +119,29 @@ def main(argv: list[str] | None = None) -> None:
         print(f"  {w} worker{'s' if w > 1 else ' '}: {by_workers[w]:7.2f} s  "
               f"({by_workers[1] / by_workers[w]:.2f} x faster than 1 worker)")
 
-    print(f"pooled power ({n_power} generated cohorts of 24 athletes, weak trigger):")
-    found, ors, alone, n_alone = 0, [], 0, 0
+    print(f"pooled power ({n_power} generated cohorts of 24 athletes, trail trigger with "
+          f"hazard ratio {args.planted_or:g}):")
+    found, ors, alone, n_alone, null_any = 0, [], 0, 0, 0
     start = time.perf_counter()
     for seed in range(n_power):
-        tables = {f"a{i:02d}": season(7_000 + 100 * seed + i, days=365 + BURN_IN_D,
-                                      trigger="hilly_long_run", trigger_prob=0.25,
-                                      background_per_year=6).iloc[BURN_IN_D:]
-                  for i in range(24)}
-        res = Cohort.from_daily(tables).run(workers=1)
-        hits = [f for f in res.findings if f["factor"] in TRIGGER]
-        found += bool(hits)
-        ors.append(float(res.factors.set_index("factor").loc["descent", "odds_ratio"]))
-        own = res.athletes[res.athletes["factor"].isin(TRIGGER)]
-        alone += int(own.groupby("athlete")["own_q_value"].min().le(0.10).sum())
-        n_alone += int(own["athlete"].nunique())
+        planted = {f"a{i:02d}": season(7_000 + 100 * seed + i, trigger="trail",
+                                       trigger_or=args.planted_or) for i in range(24)}
+        res = Cohort.from_daily(planted).run(workers=1)
+        found += TRIGGER in {f["factor"] for f in res.findings}
+        ors.append(float(res.factors.set_index("factor").loc[TRIGGER, "odds_ratio"]))
+        own = res.athletes[res.athletes["factor"] == TRIGGER]
+        alone += int((own["own_q_value"] <= 0.10).sum())
+        n_alone += len(own)
+        null = {f"a{i:02d}": season(9_000 + 100 * seed + i) for i in range(24)}
+        null_any += bool(Cohort.from_daily(null).run(workers=1).findings)
     ors = [v for v in ors if v == v]
     print(f"  pooled: trigger found in {found} of {n_power} cohorts "
-          f"({100 * found / n_power:.0f} %); pooled descent odds ratio median "
+          f"({100 * found / n_power:.0f} %); pooled uneven-terrain odds ratio median "
           f"{statistics.median(ors):.2f} per athlete's SD")
     print(f"  baseline, each athlete alone: found in {alone} of {n_alone} athletes "
-          f"({100 * alone / max(n_alone, 1):.0f} %)  [{time.perf_counter() - start:.0f} s]")
+          f"({100 * alone / max(n_alone, 1):.0f} %)")
+    print(f"  null cohorts with any finding: {null_any} of {n_power}  "
+          f"[{time.perf_counter() - start:.0f} s]")
 
     largest = sizes[-1]
     per_athlete_cpu = times[largest] * cores / largest
