@@ -7,8 +7,9 @@
        -> athlete_task() per athlete, a Dask task: import, daily and weekly tables (written
           to --tables by the worker), the case-crossover design, the athlete's own fit
        -> pool(): strata = athlete x onset, each athlete's exposures divided by their own
-          person-SD; one conditional-logit fit over all strata; Benjamini-Hochberg over
-          the whole cohort's family; a DerSimonian-Laird random-effects meta-analysis of
+          person-SD; the factor engine's Firth-penalised conditional logit over all
+          strata (runback.factors.fit_design); Benjamini-Hochberg over the whole cohort's
+          family; a DerSimonian-Laird random-effects meta-analysis of
           the athletes' log odds ratios (tau^2, I^2); each athlete's estimate shrunk toward
           the pooled mean (empirical Bayes)
 
@@ -18,9 +19,9 @@ single-threaded worker process per core for several; on an existing cluster with
 the workers run, so their paths must be visible to the workers (a shared folder, or
 object-store URLs that fsspec reads, for long tables). A task returns only the athlete's
 design and estimates (a few kilobytes); the tables stay on the worker or go to ``--tables``,
-so memory is bounded per athlete. Every task is deterministic (fixed seeds per athlete), so
-the result does not depend on the number of workers, and a task lost with its worker is
-simply run again.
+so memory is bounded per athlete. Every task is deterministic (nothing in it is random; each
+athlete also carries a seed fixed by the name, for randomised steps), so the result does
+not depend on the number of workers, and a task lost with its worker is simply run again.
 
 References
 ----------
