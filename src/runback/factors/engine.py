@@ -312,7 +312,8 @@ def _fit_group(design: pd.DataFrame, group: list[Factor], sds: dict,
         row = rows[c]
         _, p = model.lr_test(xs, vs, full, k)
         b = float(full.coef[k])
-        others = dict.fromkeys(_ADJUSTMENT_WORDS.get(o, o) for o in columns if o != c)
+        others = dict.fromkeys(_ADJUSTMENT_WORDS.get(o, o.replace("_", " "))
+                               for o in columns if o != c)
         row.update({"coef": b, "se": float(full.se[k]), "p_value": p, "n_onsets": n_on,
                     "n_referents": n_ref, "method": "firth-clogit",
                     "adjusted_for": ", ".join(others), "odds_ratio": _exp(b)})
@@ -544,7 +545,8 @@ def sensitivity_grid(daily: pd.DataFrame, pain_daily: pd.DataFrame, *,
     for kk, w, wo in dict.fromkeys(runs):
         if kk not in marked:
             marked[kk] = mark_flares(daily, find_flares(pain_daily, k=kk))
-        res = case_crossover(marked[kk], window_days=w, washout_days=wo, factors=factors)
+        res = case_crossover(marked[kk], window_days=w, washout_days=wo, factors=factors,
+                             ci=False)
         part = res.factors[cols].copy()
         part.insert(0, "washout_days", wo)
         part.insert(0, "window_days", w)
