@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -344,7 +345,7 @@ def _empty(table: str) -> pd.DataFrame:
     return pd.DataFrame({c.name: pd.Series([], dtype=c.dtype) for c in _table(table)})
 
 
-def from_columns(table: str, values: dict, n: int) -> pd.DataFrame:
+def from_columns(table: str, values: dict[str, Any], n: int) -> pd.DataFrame:
     """A ``table`` frame of ``n`` rows from arrays, the columns not given missing (NA).
 
     The arrays should hold their columns' dtypes already (then :func:`conform` has nothing
@@ -373,13 +374,16 @@ def _labels(table: str) -> pd.Index:
     return pd.Index([c.name for c in _table(table)])
 
 
-def _blocks(spec: tuple[Column, ...], values: dict, n: int) -> list | None:
+def _blocks(spec: tuple[Column, ...], values: dict[str, Any],
+            n: int) -> list[tuple[Any, np.ndarray]] | None:
     """The blocks of a :func:`from_columns` frame, as ``pd.DataFrame(dict)`` would
     consolidate them: one 2-D block of the float64 columns, one of the int64 columns, and
     one block per column of any other dtype. None when a given array is not already a
     1-D array of ``n`` values at its column's dtype.
     """
-    floats, ints, blocks = [], [], []
+    floats: list[tuple[int, np.ndarray | None]] = []
+    ints: list[tuple[int, np.ndarray | None]] = []
+    blocks: list[tuple[Any, np.ndarray]] = []
     for i, c in enumerate(spec):
         v = values.get(c.name)
         if isinstance(v, pd.arrays.NumpyExtensionArray):  # what Series.array gives
@@ -408,7 +412,7 @@ def _blocks(spec: tuple[Column, ...], values: dict, n: int) -> list | None:
     return blocks
 
 
-def _from_numpy(v, dtype: str):
+def _from_numpy(v: Any, dtype: str) -> Any:
     """A text column given as an object array, or a UTC column given naive, at ``dtype``."""
     if isinstance(v, np.ndarray) and v.ndim == 1:
         if dtype == STR and v.dtype == object:
@@ -442,7 +446,7 @@ def concat_columns(table: str, parts: list[Columns]) -> pd.DataFrame:
     return from_columns(table, values, n)
 
 
-def _fill(dtype: np.dtype):
+def _fill(dtype: np.dtype[Any]) -> float | np.datetime64 | int | None:
     """The missing value of a numpy column (0 for integer counts)."""
     if dtype.kind == "f":
         return np.nan
@@ -475,7 +479,7 @@ def conform(df: pd.DataFrame, table: str, *, extra: bool = True) -> pd.DataFrame
     return pd.DataFrame(out, index=df.index)
 
 
-def _conforming(df: pd.DataFrame, labels: list, spec: tuple[Column, ...], extra: bool) -> bool:
+def _conforming(df: pd.DataFrame, labels: list[Any], spec: tuple[Column, ...], extra: bool) -> bool:
     """Whether ``df`` (columns ``labels``) holds the columns of ``spec`` first, in order, at
     their dtypes, and other columns only when ``extra`` allows them."""
     n = len(spec)
@@ -492,7 +496,7 @@ _LABELS = pd.Index(["part"])
 
 
 @cache
-def _dtype(name: str):
+def _dtype(name: str) -> np.dtype[Any] | pd.api.extensions.ExtensionDtype:
     """The pandas dtype ``name`` stands for; equal dtypes also print as ``name``."""
     return pd.api.types.pandas_dtype(name)
 
