@@ -78,7 +78,7 @@ def offset_label(seconds: float) -> str:
 def _finder() -> TimezoneFinder:
     from timezonefinder import TimezoneFinder
 
-    # in memory: about 0.05 s to load, and no open files left for the interpreter to close
+    # in memory: quick to load, and no open files left for the interpreter to close
     return TimezoneFinder(in_memory=True)
 
 
