@@ -5,8 +5,8 @@ the athlete profile, so it is computed once at import and cached. TRIMP and zone
 are exact functions of the histogram for any profile, so a changed HR max or HR rest never
 requires reading the files again.
 
-Session load follows science.md section 1: Banister TRIMP when the session has heart rate,
-else session RPE, else an rTSS-like score, else the distance in km. The four are on
+Session load follows docs/methods.md section 1: Banister TRIMP when the session has heart
+rate, else session RPE, else an rTSS-like score, else the distance in km. The four are on
 different scales; ``load_method`` says which one each row used.
 """
 
@@ -231,10 +231,10 @@ def session_load(activities: pd.DataFrame, hist: pd.DataFrame,
     -----
     The rTSS-like score is hours x (v / v_threshold)^2 x 100 with v the session's
     grade-adjusted speed (1000 / gap_s_per_km) or, without it, the mean moving speed. It
-    departs from science.md, which asks for the normalised graded speed (4th-power mean of
-    30 s rolling speeds): that needs the samples, which this function does not take, and
-    the mean speed understates variable-pace sessions. It is used only for running and
-    only when the profile has a threshold pace.
+    departs from docs/methods.md section 1, which asks for the normalised graded speed
+    (4th-power mean of 30 s rolling speeds): that needs the samples, which this function
+    does not take, and the mean speed understates variable-pace sessions. It is used only
+    for running and only when the profile has a threshold pace.
 
     References
     ----------
