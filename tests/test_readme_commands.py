@@ -1,4 +1,5 @@
-"""Every command of the CLI is in the README's command list, and its help shows an example.
+"""Every command of the CLI is in the README's command list and in docs/cli-contract.md,
+and its help shows an example.
 
 The list is the ```text block under "## Commands" in README.md; each of its entries starts
 with ``runback`` and the command's words (``runback diary add --pain N ...``).
@@ -106,6 +107,16 @@ def test_every_command_is_in_the_readme_command_list(path):
     assert documented(path, lines), (
         f"'runback {' '.join(path)}' is missing from the command list under "
         "'## Commands' in README.md"
+    )
+
+
+@pytest.mark.parametrize("path", leaves(main), ids=" ".join)
+def test_every_command_is_in_the_command_line_contract(path):
+    contract = (README.parent / "docs" / "cli-contract.md").read_text(encoding="utf-8")
+    rows = [cell.strip().strip("`") for line in contract.splitlines()
+            if line.startswith("| `runback ") for cell in line.split("|")[1:2]]
+    assert documented(path, rows), (
+        f"'runback {' '.join(path)}' has no row in the command table of docs/cli-contract.md"
     )
 
 
