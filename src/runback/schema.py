@@ -267,7 +267,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
         ("ongoing", B, "", "not ended by the last diary day (end = last high day)"),
     ),
     "factors": _cols(
-        ("factor", STR, "", "factor name (cli-contract.md)"),
+        ("factor", STR, "", "factor name (docs/cli-contract.md)"),
         ("window", STR, "", "hazard window, e.g. d-3..d-1"),
         ("odds_ratio", F, "1", "odds ratio per person-SD (or exposed vs not)"),
         ("ci_low", F, "1", "95 % confidence interval, lower"),

@@ -1,7 +1,7 @@
 """Read and append to the pain diary, a small CSV file the runner keeps by hand.
 
-The format is the one in ``cli-contract.md``: a header is required, only ``date`` and
-``pain`` are mandatory, and a day may have several rows::
+The format is the one in ``docs/cli-contract.md``: a header is required, only ``date``
+and ``pain`` are mandatory, and a day may have several rows::
 
     date,pain,location,pain_type,timing,sleep_hours,stress,interventions,red_flags,notes
     2025-03-04,2,lower,stiffness,morning,7.5,3,stretching;foam_roller,,
