@@ -1,7 +1,7 @@
 """Read and append to the pain diary, a small CSV file the runner keeps by hand.
 
-The format is the one in ``cli-contract.md``: a header is required, only ``date`` and
-``pain`` are mandatory, and a day may have several rows::
+The format is the one in ``docs/cli-contract.md``: a header is required, only ``date``
+and ``pain`` are mandatory, and a day may have several rows::
 
     date,pain,location,pain_type,timing,sleep_hours,stress,interventions,red_flags,notes
     2025-03-04,2,lower,stiffness,morning,7.5,3,stretching;foam_roller,,
@@ -230,7 +230,7 @@ def _printable(text: str) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
-def append_entry(path: str | os.PathLike, entry: dict) -> None:
+def append_entry(path: str | os.PathLike[str], entry: dict[str, object]) -> None:
     """Append one entry to a diary file, safely.
 
     The entry is checked first; the file is created with the contract's header when it is
@@ -401,13 +401,13 @@ def _header(text: str, delimiter: str, label: str, line: int) -> list[str]:
 
 
 def _check_row(values: dict[str, str], today: dt.date,
-               decimal_comma: bool) -> tuple[dict, list[str], list[str]]:
+               decimal_comma: bool) -> tuple[dict[str, object], list[str], list[str]]:
     """Check one row's fields.
 
     Returns the parsed record, the problems that make the row unusable (date, pain) and
     the problems that only blank a descriptive field; all without line numbers.
     """
-    record: dict = {}
+    record: dict[str, object] = {}
     fatal: list[str] = []
     minor: list[str] = []
     record["date"], problem = _parse_date(values.get("date", ""), today)
@@ -495,7 +495,7 @@ def _parse_words(col: str, text: str) -> tuple[list[str], list[str]]:
     return known, unknown
 
 
-def _pain_frame(rows: list[dict]) -> pd.DataFrame:
+def _pain_frame(rows: list[dict[str, object]]) -> pd.DataFrame:
     if not rows:
         return schema.empty("pain")
     df = pd.DataFrame(rows)
@@ -507,7 +507,7 @@ def _pain_frame(rows: list[dict]) -> pd.DataFrame:
 
 # --- writing ---------------------------------------------------------------------------
 
-def _to_text(value) -> str:
+def _to_text(value: object) -> str:
     if value is None or value is pd.NA:
         return ""
     if isinstance(value, bool):
@@ -584,7 +584,7 @@ def _lock(fd: int) -> None:
     except ImportError:  # Windows
         import msvcrt
 
-        msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
+        msvcrt.locking(fd, msvcrt.LK_LOCK, 1)  # type: ignore[attr-defined,unused-ignore]
         return
     fcntl.flock(fd, fcntl.LOCK_EX)
 
