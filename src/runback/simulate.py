@@ -81,8 +81,8 @@ def simulate_season(seed: int = 0, *, days: int = 730, start: str = "2024-01-06"
     """
     if trigger not in TRIGGERS:
         raise ValueError(f"trigger must be one of {list(TRIGGERS)}")
-    from runback.pain import find_flares
     from runback.factors.design import mark_flares
+    from runback.pain import find_flares
 
     rng = np.random.default_rng(seed)
     dates = pd.date_range(start, periods=days, freq="D")
