@@ -461,7 +461,7 @@ def fit_design(design: pd.DataFrame, *, factors: Iterable[Factor | str] | None =
               f"and the washout after it, {rule}, with the whole window logged), hazard "
               f"window d-{window}..d-1, Firth-penalised "
               f"conditional logistic regression adjusted for "
-              f"{' and '.join(b.replace('_', ' ') for b in BASE)} (acute with chronic load; "
+              f"running distance and the days since the last flare-up (acute with chronic load; "
               f"climb, descent and uneven terrain together), profile-likelihood 95 % CIs, "
               f"penalised likelihood-ratio p, Benjamini-Hochberg q over "
               f"{int(np.isfinite(q).sum())} pre-specified factors at {fdr:g}")
