@@ -701,8 +701,6 @@ def serve(paths, diary_file, host, port, token, team, tz):
             if diary_file is None:
                 raise click.UsageError("give the diary file with --diary F (created at "
                                        "the first save)")
-            if os.path.isdir(diary_file):
-                raise click.UsageError(f"--diary {diary_file}: is a folder, not a file")
             athletes = [Athlete("me", list(paths), diary_file, tz=tz)]
     except RunbackError as e:
         raise click.ClickException(str(e)) from e

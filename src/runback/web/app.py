@@ -107,7 +107,6 @@ def create_app(config: ServeConfig, *, secret_key: bytes | None = None) -> Flask
     )
     app.jinja_env.autoescape = True     # .j2 templates too: every piece of user text escaped
     app.extensions["runback"] = config
-    CSRFProtect(app)
 
     @app.before_request
     def guard():
@@ -117,6 +116,8 @@ def create_app(config: ServeConfig, *, secret_key: bytes | None = None) -> Flask
                                    "through 127.0.0.1 or localhost.")
             return None
         return _check_secret(config.token)
+
+    CSRFProtect(app)  # after the guards: a visitor without the secret gets 401, not 400
 
     @app.after_request
     def headers(response: Response) -> Response:
