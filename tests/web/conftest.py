@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -68,3 +71,21 @@ class Page:
         data = {"csrf_token": csrf_of(self.html), "replaces": replaces_of(self.html)}
         data.update({k: v for k, v in fields.items() if v is not None})
         return self.client.post(action, data=data)
+
+
+@contextmanager
+def running(app) -> Iterator[str]:
+    """Serve ``app`` with waitress on 127.0.0.1 (a free port) in a thread; yields its URL."""
+    from waitress import wasyncore
+    from waitress.server import create_server
+
+    srv = create_server(app, host="127.0.0.1", port=0, threads=8)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{srv.effective_port}"
+    finally:
+        srv.task_dispatcher.shutdown()
+        srv.close()
+        wasyncore.close_all(srv._map)
+        thread.join(timeout=10)

@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from runback.cli import main
 from runback.io.diary import read_diary
 from runback.web import Athlete, ServeConfig, create_app, is_loopback, needs_secret
-from tests.web.conftest import HEADER, csrf_of, local_today
+from tests.web.conftest import HEADER, csrf_of, local_today, running
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -59,21 +59,10 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 @pytest.fixture
 def server(tmp_path):
     """The application on a real waitress server, 127.0.0.1, a free port."""
-    from waitress.server import create_server
-
     diary = tmp_path / "pain_diary.csv"
     diary.write_text(HEADER)
-    app = create_app(ServeConfig([Athlete("me", [], diary)]))
-    srv = create_server(app, host="127.0.0.1", port=0, threads=8)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.effective_port}", diary
-    srv.task_dispatcher.shutdown()
-    srv.close()
-    from waitress import wasyncore
-
-    wasyncore.close_all(srv._map)
-    thread.join(timeout=10)
+    with running(create_app(ServeConfig([Athlete("me", [], diary)]))) as base:
+        yield base, diary
 
 
 def test_twenty_phones_saving_at_once_lose_nothing(server):
