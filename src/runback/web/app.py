@@ -25,6 +25,7 @@ Guards, in the order a request meets them:
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import secrets
@@ -44,6 +45,8 @@ APP_CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; manifest-src '
 #: Content-Security-Policy of the served report (see the module docstring).
 REPORT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
               "form-action 'none'; base-uri 'none'; frame-ancestors 'none'; sandbox")
+#: Days a browser stays signed in after opening the address with the secret. [d]
+SESSION_DAYS = 30
 #: Host names that mean this computer.
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 
@@ -100,6 +103,7 @@ def create_app(config: ServeConfig, *, secret_key: bytes | None = None) -> Flask
         SESSION_COOKIE_NAME="runback_session",
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_HTTPONLY=True,
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(days=SESSION_DAYS),
         WTF_CSRF_TIME_LIMIT=None,       # valid for the session: a form may stay open all day
         WTF_CSRF_SSL_STRICT=False,      # served over plain HTTP on a home network
         MAX_CONTENT_LENGTH=64 * 1024,   # a diary entry is a few hundred bytes [byte]
