@@ -708,7 +708,7 @@ def serve(paths, diary_file, host, port, token, team, tz):
         raise click.UsageError("--token must not be empty")
     if token is None and needs_secret(host):
         token = new_token()
-    app = create_app(ServeConfig(athletes, team=team, token=token))
+    app = create_app(ServeConfig(athletes, team=team, token=token, prebuild=True))
 
     def announce(bound: int) -> None:
         click.echo(f"runback serve: open {open_url(host, bound, token)}  (Ctrl-C stops)",

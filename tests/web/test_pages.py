@@ -280,3 +280,20 @@ def test_team_view_lists_red_flags_first_and_serves_each_athlete(tmp_path):
     assert list(rows(folders["cleo"] / "pain_diary.csv")["pain"]) == [1]
     assert client.get("/a/nobody/").status_code == 404
     assert client.get("/diary").status_code == 404
+
+
+def test_a_save_can_rebuild_the_report_in_the_background(tmp_path, diary):
+    from runback.web import ServeConfig, create_app
+
+    athlete = Athlete("me", [], diary)
+    client = create_app(ServeConfig([athlete], prebuild=True)).test_client()
+    client.get("/report")
+    built = athlete.last_build_s
+    Page(client).post(date=local_today().isoformat(), pain="8", red_flags=["fever"])
+    thread = athlete._prebuild
+    assert thread is not None
+    thread.join(timeout=120)
+    assert athlete.prebuild_error == "" and athlete.last_build_s is not built
+    key = athlete.inputs()
+    assert athlete._report[0] == key                            # ready before it is asked
+    assert "fever" in client.get("/report").get_data(as_text=True).lower()

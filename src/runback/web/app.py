@@ -63,11 +63,14 @@ class ServeConfig:
         Serve the coach view at ``/`` and each athlete under ``/a/<name>/``.
     token : str, optional
         The secret every request must carry; None on a loopback bind without --token.
+    prebuild : bool
+        Rebuild an athlete's report in the background after each save.
     """
 
     athletes: list[Athlete]
     team: bool = False
     token: str | None = None
+    prebuild: bool = False
     by_name: dict[str, Athlete] = field(init=False)
 
     def __post_init__(self):

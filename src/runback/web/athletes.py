@@ -118,8 +118,11 @@ class Athlete:
         self.report_options = dict(report_options or {})
         self._lock = threading.Lock()
         self._report: tuple[tuple, str] | None = None
+        self._prebuild: threading.Thread | None = None
         #: Seconds the last report build took. [s]
         self.last_build_s: float | None = None
+        #: Why the last build in the background failed ("" when it did not).
+        self.prebuild_error = ""
 
     def today(self) -> dt.date:
         """Today's date in the runner's time zone."""
@@ -188,6 +191,35 @@ class Athlete:
             self.last_build_s = time.perf_counter() - t0
             self._report = (key, html)
             return html
+
+
+    def prebuild(self) -> threading.Thread | None:
+        """Rebuild the report in a background thread (after a save: the report is then
+        ready, or nearly, when the runner opens it). Nothing is started while a build is
+        under way; a failure is kept in :attr:`prebuild_error` and shown when the report
+        page builds it again.
+
+        Returns
+        -------
+        threading.Thread or None
+            The thread started, or None.
+        """
+        running = self._prebuild
+        if running is not None and running.is_alive():
+            return None
+
+        def build():
+            try:
+                self.report()
+                self.prebuild_error = ""
+            except Exception as e:  # shown by the report page, which builds again
+                self.prebuild_error = str(e)
+
+        thread = threading.Thread(target=build, name=f"runback-report-{self.name}",
+                                  daemon=True)
+        self._prebuild = thread
+        thread.start()
+        return thread
 
 
 def _stat_tree(path: str) -> list[tuple]:

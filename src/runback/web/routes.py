@@ -127,6 +127,8 @@ def _save(athlete: Athlete, today: dt.date):
         return _render_entry(athlete, today, day, values, replaces=form.get("replaces", ""),
                              n_day=None, problems={"": [str(e)]}, saved="", flags=[],
                              status=500)
+    if outcome != "unchanged" and _config().prebuild:
+        athlete.prebuild()
     return redirect(page_url("today", athlete, date=day.isoformat(), saved=outcome), code=303)
 
 
