@@ -277,6 +277,10 @@ def test_save_entry_appends_when_the_row_changed_or_vanished(tmp_path):
     assert diary.save_entry(path, {"date": "2025-03-05", "pain": 1}, replaces=key,
                             today=TODAY) == "appended"
     assert list(read_diary(path, today=TODAY).pain["pain"]) == [2, 7, 1]
+    key = _key_of(path, 2)                                     # 2025-03-04's row
+    assert diary.save_entry(path, {"date": "2025-03-06", "pain": 3}, replaces=key,
+                            today=TODAY) == "appended"          # never moved to another day
+    assert list(read_diary(path, today=TODAY).pain["pain"]) == [2, 7, 1, 3]
     for bad in ("", "nonsense", "3:", ":abc", "99:0000000000000000"):
         assert diary.save_entry(path, {"date": "2025-03-06", "pain": 0}, replaces=bad,
                                 today=TODAY) == "appended"

@@ -185,6 +185,10 @@ def test_diary_page_shows_eight_weeks_the_missing_days_and_edit_links(client, di
     assert len(keys) == 1
     edit = Page(client, f"/?date={day}&entry={keys[0]}")
     assert replaces_of(edit.html) == keys[0]
+    # a row key of another day never moves that row: the day's own entry is edited
+    other = (today - dt.timedelta(days=3)).isoformat()
+    edit = Page(client, f"/?date={other}&entry={keys[0]}")
+    assert replaces_of(edit.html) not in ("", keys[0])
 
 
 def test_a_day_with_several_rows_edits_the_one_chosen(tmp_path):

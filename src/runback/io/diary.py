@@ -323,8 +323,9 @@ def save_entry(path: str | os.PathLike, entry: dict, *, replaces: str | None = N
     The correction of a day keeps the diary one row per entry: the row the runner edited is
     rewritten in place (its other columns, such as the runner's own extra ones, are kept),
     every other byte of the file stays as it was. When that row is gone or changed since
-    it was read (edited by hand, or by another writer), nothing is overwritten: the entry
-    is appended instead. Writing is locked and atomic as in :func:`append_entry`.
+    it was read (edited by hand, or by another writer), or is another day's, nothing is
+    overwritten: the entry is appended instead. Writing is locked and atomic as in
+    :func:`append_entry`.
 
     Parameters
     ----------
@@ -367,6 +368,8 @@ def save_entry(path: str | os.PathLike, entry: dict, *, replaces: str | None = N
         added = [k for k in values if k not in old.columns]
         columns = old.columns + added
         span = _find_row(old, replaces) if replaces and old.text else None
+        if span is not None and _field(span[2], old.columns, "date")[:10] != values["date"][:10]:
+            span = None  # a correction keeps its day: another day's row is never moved
         text = old.text
         if not text:
             text = _csv_line(columns, old.delimiter, old.newline)
@@ -408,6 +411,11 @@ def _entry_values(entry: dict, today: dt.date) -> dict[str, str]:
 def _row_key(line: int, raw: str) -> str:
     digest = hashlib.blake2b(raw.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
     return f"{line}:{digest}"
+
+
+def _field(fields: list[str], columns: list[str], name: str) -> str:
+    i = columns.index(name)
+    return fields[i].strip() if i < len(fields) else ""
 
 
 def _find_row(old: _DiaryFile, key: str) -> tuple[int, int, list[str]] | None:

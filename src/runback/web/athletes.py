@@ -81,10 +81,11 @@ class DiaryView:
         return self.pain[self.pain["date"] == pd.Timestamp(date)]
 
     def entry(self, key: str | None, date: dt.date) -> dict | None:
-        """The entry ``key`` names, else the latest entry of ``date``, as a dict."""
-        rows = self.pain[self.pain["key"] == key] if key else self.day(date)
-        if key and rows.empty:
-            rows = self.day(date)
+        """The entry of ``date`` that ``key`` names, else the day's latest, as a dict."""
+        rows = self.day(date)
+        if key:
+            chosen = rows[rows["key"] == key]
+            rows = chosen if len(chosen) else rows
         if rows.empty:
             return None
         return rows.iloc[-1].to_dict()
