@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from runback.cli import main
 from runback.io.diary import read_diary
 from runback.web import Athlete, ServeConfig, create_app, is_loopback, needs_secret
-from tests.web.conftest import HEADER, csrf_of, local_today, running
+from tests.web.helpers import HEADER, csrf_of, local_today, running
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -10,7 +10,7 @@ import pytest
 
 from runback.io.diary import read_diary
 from runback.web import APP_CSP, REPORT_CSP, Athlete
-from tests.web.conftest import HEADER, Page, csrf_of, local_today, make_app, replaces_of
+from tests.web.helpers import HEADER, Page, csrf_of, local_today, make_app, replaces_of
 
 
 def rows(path):

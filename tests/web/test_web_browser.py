@@ -16,7 +16,7 @@ import pytest
 from runback.io.diary import read_diary
 from runback.web import Athlete, ServeConfig, create_app
 from tests.report.test_browser import CHROMEDRIVER, CHROMIUM, _missing
-from tests.web.conftest import HEADER, local_today, running
+from tests.web.helpers import HEADER, local_today, running
 
 #: A phone's screen. [CSS px]
 PHONE = (412, 915)
