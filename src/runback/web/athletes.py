@@ -27,7 +27,7 @@ from runback.io.diary import MAX_DIARY_BYTES, read_diary, row_keys
 from runback.profile import PROFILE_FILENAME, find_profile, load_profile
 from runback.timezones import parse_zone
 
-__all__ = ["Athlete", "DiaryView", "runner_zone"]
+__all__ = ["Athlete", "DiaryView", "runner_zone", "slug"]
 
 
 def runner_zone(paths, tz: str | None):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import pandas as pd
 
 from runback.io.diary import INTERVENTIONS, LOCATIONS, PAIN_TYPES, RED_FLAGS, TIMINGS
-from runback.pain import RED_FLAG_TEXT
 
 __all__ = ["FIELDS", "CHOICES", "LABELS", "entry_from_form", "form_from_entry",
            "problems_by_field"]
@@ -41,8 +40,6 @@ _PROBLEM_FIELD = (("date", "date"), ("pain is", "pain"), ("pain '", "pain"),
                   ("unknown timing", "timing"), ("one timing", "timing"),
                   ("unknown interventions", "interventions"),
                   ("unknown red flags", "red_flags"), ("flare", "flare"))
-
-assert set(RED_FLAG_TEXT) >= set(RED_FLAGS)
 
 
 def entry_from_form(form, date: str) -> dict:
