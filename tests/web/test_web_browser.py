@@ -137,3 +137,15 @@ def test_log_correct_red_flag_and_a_pain_of_11(phone, tmp_path):
         assert "leg weakness" in text(phone) and "Seek emergency care today" in text(phone)
         severe = [e for e in phone.get_log("browser") if e["level"] == "SEVERE"]
         assert severe == []                                     # no CSP violation either
+
+        # the report, sandboxed by its policy, still shows its style and charts
+        follow(phone, "Report")
+        h1 = phone.find_element("css selector", "h1")
+        assert h1.is_displayed() and h1.text == "Training and back pain report"
+        # the inline style applies (a browser's default body margin is 8px)
+        assert phone.execute_script("return getComputedStyle(document.body).margin") != "8px"
+        flags = phone.find_element("css selector", "section.red-flags").text
+        assert "leg weakness" in flags.lower()
+        assert phone.execute_script("return document.scripts.length") == 0
+        severe = [e for e in phone.get_log("browser") if e["level"] == "SEVERE"]
+        assert severe == []
