@@ -301,3 +301,23 @@ def test_a_save_can_rebuild_the_report_in_the_background(tmp_path, diary):
     key = athlete.inputs()
     assert athlete._report[0] == key                            # ready before it is asked
     assert "fever" in client.get("/report").get_data(as_text=True).lower()
+
+
+def test_a_note_the_file_cannot_hold_is_a_message_and_the_file_is_untouched(tmp_path):
+    diary = tmp_path / "d.csv"
+    day = (local_today() - dt.timedelta(days=1)).isoformat()
+    diary.write_bytes(f"date,pain,notes\n{day},2,caf\xe9\n".encode("cp1252"))
+    before = diary.read_bytes()
+    client = make_app(diary).test_client()
+    r = Page(client).post(date=local_today().isoformat(), pain="1", notes="\U0001f600 run")
+    assert r.status_code == 500
+    html = r.get_data(as_text=True)
+    assert "cannot be written in this cp1252 file" in html and "\U0001f600 run" in html
+    assert diary.read_bytes() == before
+
+
+def test_an_oversized_post_is_refused_and_writes_nothing(client, diary):
+    before = diary.read_bytes()
+    r = Page(client).post(date=local_today().isoformat(), pain="1", notes="x" * 100_000)
+    assert r.status_code == 413
+    assert diary.read_bytes() == before
