@@ -1,7 +1,7 @@
 """Read and append to the pain diary, a small CSV file the runner keeps by hand.
 
-The format is the one in ``cli-contract.md``: a header is required, only ``date`` and
-``pain`` are mandatory, and a day may have several rows::
+The format is the one in ``docs/cli-contract.md``: a header is required, only ``date``
+and ``pain`` are mandatory, and a day may have several rows::
 
     date,pain,location,pain_type,timing,sleep_hours,stress,interventions,red_flags,notes
     2025-03-04,2,lower,stiffness,morning,7.5,3,stretching;foam_roller,,
@@ -234,7 +234,7 @@ def _printable(text: str) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
-def append_entry(path: str | os.PathLike, entry: dict, *,
+def append_entry(path: str | os.PathLike[str], entry: dict[str, object], *,
                  today: dt.date | None = None) -> None:
     """Append one entry to a diary file, safely.
 
@@ -268,7 +268,7 @@ def append_entry(path: str | os.PathLike, entry: dict, *,
     save_entry(path, entry, today=today)
 
 
-def check_entry(entry: dict, *, today: dt.date | None = None) -> list[str]:
+def check_entry(entry: dict[str, object], *, today: dt.date | None = None) -> list[str]:
     """The problems :func:`read_diary` would find in one entry, without line numbers.
 
     Parameters
@@ -316,8 +316,8 @@ def row_keys(source: Source, *, name: str | None = None) -> dict[int, str]:
     return {line: _row_key(line, raw) for line, raw, error in records if not error}
 
 
-def save_entry(path: str | os.PathLike, entry: dict, *, replaces: str | None = None,
-               today: dt.date | None = None) -> str:
+def save_entry(path: str | os.PathLike[str], entry: dict[str, object], *,
+               replaces: str | None = None, today: dt.date | None = None) -> str:
     """Write one entry: in place of the row ``replaces`` names, else at the end.
 
     The correction of a day keeps the diary one row per entry: the row the runner edited is
@@ -402,7 +402,7 @@ def save_entry(path: str | os.PathLike, entry: dict, *, replaces: str | None = N
     return outcome
 
 
-def _entry_values(entry: dict, today: dt.date) -> dict[str, str]:
+def _entry_values(entry: dict[str, object], today: dt.date) -> dict[str, str]:
     values = {_column_name(k): _to_text(v) for k, v in entry.items()}
     values.setdefault("date", today.isoformat())
     return values
@@ -555,13 +555,13 @@ def _header(text: str, delimiter: str, label: str, line: int) -> list[str]:
 
 
 def _check_row(values: dict[str, str], today: dt.date,
-               decimal_comma: bool) -> tuple[dict, list[str], list[str]]:
+               decimal_comma: bool) -> tuple[dict[str, object], list[str], list[str]]:
     """Check one row's fields.
 
     Returns the parsed record, the problems that make the row unusable (date, pain) and
     the problems that only blank a descriptive field; all without line numbers.
     """
-    record: dict = {}
+    record: dict[str, object] = {}
     fatal: list[str] = []
     minor: list[str] = []
     record["date"], problem = _parse_date(values.get("date", ""), today)
@@ -649,7 +649,7 @@ def _parse_words(col: str, text: str) -> tuple[list[str], list[str]]:
     return known, unknown
 
 
-def _pain_frame(rows: list[dict]) -> pd.DataFrame:
+def _pain_frame(rows: list[dict[str, object]]) -> pd.DataFrame:
     if not rows:
         return schema.empty("pain")
     df = pd.DataFrame(rows)
@@ -661,7 +661,7 @@ def _pain_frame(rows: list[dict]) -> pd.DataFrame:
 
 # --- writing ---------------------------------------------------------------------------
 
-def _to_text(value) -> str:
+def _to_text(value: object) -> str:
     if value is None or value is pd.NA:
         return ""
     if isinstance(value, bool):
@@ -738,7 +738,7 @@ def _lock(fd: int) -> None:
     except ImportError:  # Windows
         import msvcrt
 
-        msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
+        msvcrt.locking(fd, msvcrt.LK_LOCK, 1)  # type: ignore[attr-defined,unused-ignore]
         return
     fcntl.flock(fd, fcntl.LOCK_EX)
 

@@ -32,7 +32,8 @@ import secrets
 from dataclasses import dataclass, field
 
 from flask import Flask, Response, redirect, render_template, request, session
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import CSRFError, CSRFProtect  # type: ignore[import-untyped]
 
 from runback import __version__
 from runback.web.athletes import Athlete
@@ -73,7 +74,7 @@ class ServeConfig:
     prebuild: bool = False
     by_name: dict[str, Athlete] = field(init=False)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not self.athletes:
             raise ValueError("no athlete to serve")
         if not self.team and len(self.athletes) != 1:
@@ -116,7 +117,7 @@ def create_app(config: ServeConfig, *, secret_key: bytes | None = None) -> Flask
     app.extensions["runback"] = config
 
     @app.before_request
-    def guard():
+    def guard() -> ResponseReturnValue | None:
         if config.token is None:
             if _hostname(request.host) not in LOOPBACK_NAMES:
                 return _plain(403, "This address is not this computer's; open runback "
@@ -137,7 +138,7 @@ def create_app(config: ServeConfig, *, secret_key: bytes | None = None) -> Flask
         return response
 
     @app.errorhandler(CSRFError)
-    def csrf_refused(e):
+    def csrf_refused(e: CSRFError) -> ResponseReturnValue:
         return render_template("error.html.j2", status=400, title="Not saved",
                                message="This form was not sent from runback's own page in "
                                        "this browser (its session token is missing or "
@@ -145,7 +146,7 @@ def create_app(config: ServeConfig, *, secret_key: bytes | None = None) -> Flask
                                        "save again."), 400
 
     @app.context_processor
-    def globals_():
+    def globals_() -> dict[str, object]:
         return {"version": __version__, "team": config.team}
 
     from runback.web.routes import bp
@@ -164,7 +165,7 @@ def _digest(token: str) -> str:
     return hmac.new(token.encode(), b"runback-serve-auth", "sha256").hexdigest()
 
 
-def _check_secret(token: str):
+def _check_secret(token: str) -> ResponseReturnValue | None:
     want = _digest(token)
     if hmac.compare_digest(session.get("auth", ""), want):
         return None

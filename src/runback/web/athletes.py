@@ -14,8 +14,10 @@ import datetime as dt
 import os
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -29,8 +31,11 @@ from runback.timezones import parse_zone
 
 __all__ = ["Athlete", "DiaryView", "runner_zone", "slug"]
 
+#: (path, size [byte], modification time [ns]) of one input; None for a missing file.
+Stat = tuple[str, int | None, int | None]
 
-def runner_zone(paths, tz: str | None):
+
+def runner_zone(paths: list[str], tz: str | None) -> dt.tzinfo:
     """The runner's time zone: ``tz``, else the profile's, else this computer's.
 
     Parameters
@@ -45,7 +50,7 @@ def runner_zone(paths, tz: str | None):
     tzinfo
     """
     if tz:
-        return parse_zone(tz)
+        return cast(dt.tzinfo, parse_zone(tz))
     found = find_profile(paths) if paths else None
     if found is not None:
         try:
@@ -53,7 +58,7 @@ def runner_zone(paths, tz: str | None):
         except RunbackError:
             zone = None
         if zone:
-            return parse_zone(zone)
+            return cast(dt.tzinfo, parse_zone(zone))
     return ZoneInfo(tzlocal.get_localzone_name())
 
 
@@ -80,7 +85,7 @@ class DiaryView:
         """The entries of one day, in file order."""
         return self.pain[self.pain["date"] == pd.Timestamp(date)]
 
-    def entry(self, key: str | None, date: dt.date) -> dict | None:
+    def entry(self, key: str | None, date: dt.date) -> dict[str, Any] | None:
         """The entry of ``date`` that ``key`` names, else the day's latest, as a dict."""
         rows = self.day(date)
         if key:
@@ -88,7 +93,7 @@ class DiaryView:
             rows = chosen if len(chosen) else rows
         if rows.empty:
             return None
-        return rows.iloc[-1].to_dict()
+        return {str(k): v for k, v in rows.iloc[-1].to_dict().items()}
 
 
 class Athlete:
@@ -109,8 +114,9 @@ class Athlete:
         Keyword arguments of :meth:`runback.log.TrainingLog.report`.
     """
 
-    def __init__(self, name: str, paths, diary, *, tz: str | None = None,
-                 report_options: dict | None = None):
+    def __init__(self, name: str, paths: Iterable[str | os.PathLike[str]],
+                 diary: str | os.PathLike[str], *, tz: str | None = None,
+                 report_options: dict[str, Any] | None = None) -> None:
         self.name = name
         self.paths = [os.fspath(p) for p in paths]
         self.diary = os.fspath(diary)
@@ -118,7 +124,7 @@ class Athlete:
         self.zone = runner_zone(self.paths, tz)
         self.report_options = dict(report_options or {})
         self._lock = threading.Lock()
-        self._report: tuple[tuple, str] | None = None
+        self._report: tuple[tuple[Stat, ...], str] | None = None
         self._prebuild: threading.Thread | None = None
         #: Seconds the last report build took. [s]
         self.last_build_s: float | None = None
@@ -152,9 +158,9 @@ class Athlete:
                                 index=pain.index, dtype="string")
         return DiaryView(pain, result.problems)
 
-    def inputs(self) -> tuple:
+    def inputs(self) -> tuple[Stat, ...]:
         """What the report is built from: (path, size, mtime) of every input file."""
-        out = []
+        out: list[Stat] = []
         for p in [*self.paths, self.diary]:
             out += _stat_tree(p)
         profile = find_profile(self.paths) if self.paths else None
@@ -209,7 +215,7 @@ class Athlete:
         if running is not None and running.is_alive():
             return None
 
-        def build():
+        def build() -> None:
             try:
                 self.report()
                 self.prebuild_error = ""
@@ -223,13 +229,13 @@ class Athlete:
         return thread
 
 
-def _stat_tree(path: str) -> list[tuple]:
+def _stat_tree(path: str) -> list[Stat]:
     """(path, size, mtime) of ``path`` and, for a folder, everything under it."""
     try:
         st = os.stat(path)
     except OSError:
         return [(path, None, None)]
-    out = [(path, st.st_size, st.st_mtime_ns)]
+    out: list[Stat] = [(path, st.st_size, st.st_mtime_ns)]
     if os.path.isdir(path):
         for root, dirs, files in os.walk(path):
             dirs.sort()

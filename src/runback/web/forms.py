@@ -7,7 +7,10 @@ problem is shown beside the field it names.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
+from werkzeug.datastructures import MultiDict
 
 from runback.io.diary import INTERVENTIONS, LOCATIONS, PAIN_TYPES, RED_FLAGS, TIMINGS
 
@@ -42,7 +45,7 @@ _PROBLEM_FIELD = (("date", "date"), ("pain is", "pain"), ("pain '", "pain"),
                   ("unknown red flags", "red_flags"), ("flare", "flare"))
 
 
-def entry_from_form(form, date: str) -> dict:
+def entry_from_form(form: MultiDict[str, str], date: str) -> dict[str, object]:
     """The diary entry a posted form holds, as :func:`runback.io.diary.save_entry` takes it.
 
     Parameters
@@ -59,7 +62,7 @@ def entry_from_form(form, date: str) -> dict:
         the other fields when given. ``flare`` only when ticked, so a diary without a
         ``flare`` column does not gain one from every save.
     """
-    entry: dict = {"date": date.strip(), "pain": form.get("pain", "").strip()}
+    entry: dict[str, object] = {"date": date.strip(), "pain": form.get("pain", "").strip()}
     for name in ("location", "pain_type", "timing", "sleep_hours", "stress", "notes"):
         value = form.get(name, "").strip()
         if value:
@@ -73,9 +76,9 @@ def entry_from_form(form, date: str) -> dict:
     return entry
 
 
-def form_from_entry(entry: dict | None) -> dict:
+def form_from_entry(entry: dict[str, Any] | None) -> dict[str, Any]:
     """Form values (text, or lists for the checkboxes) of a diary row from the reader."""
-    values: dict = {f: "" for f in FIELDS}
+    values: dict[str, Any] = {f: "" for f in FIELDS}
     values["interventions"] = []
     values["red_flags"] = []
     if entry is None:
@@ -95,9 +98,9 @@ def form_from_entry(entry: dict | None) -> dict:
     return values
 
 
-def form_from_post(form) -> dict:
+def form_from_post(form: MultiDict[str, str]) -> dict[str, Any]:
     """Form values of a posted form, to show it again with its problems."""
-    values: dict = {f: form.get(f, "").strip() for f in FIELDS}
+    values: dict[str, Any] = {f: form.get(f, "").strip() for f in FIELDS}
     values["interventions"] = form.getlist("interventions")
     values["red_flags"] = form.getlist("red_flags")
     values["flare"] = bool(form.get("flare"))

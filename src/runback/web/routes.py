@@ -9,10 +9,12 @@ without JavaScript: a save is a plain form post answered by a redirect to the da
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, cast
 
 import pandas as pd
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request
 from flask import url_for as flask_url_for
+from flask.typing import ResponseReturnValue
 
 from runback.errors import RunbackError
 from runback.io.diary import check_entry, save_entry
@@ -32,7 +34,7 @@ COACH_FLAG_DAYS = 28
 
 
 def _config() -> ServeConfig:
-    return current_app.extensions["runback"]
+    return cast(ServeConfig, current_app.extensions["runback"])
 
 
 def _athlete(name: str | None) -> Athlete:
@@ -46,7 +48,7 @@ def _athlete(name: str | None) -> Athlete:
     return cfg.athletes[0]
 
 
-def page_url(kind: str, athlete: Athlete, **args) -> str:
+def page_url(kind: str, athlete: Athlete, **args: Any) -> str:
     """The URL of an athlete's page (``today``, ``diary`` or ``report``)."""
     if _config().team:
         return flask_url_for(f"web.athlete_{kind}", name=athlete.name, **args)
@@ -54,14 +56,14 @@ def page_url(kind: str, athlete: Athlete, **args) -> str:
 
 
 @bp.app_context_processor
-def _helpers():
+def _helpers() -> dict[str, object]:
     return {"page_url": page_url, "label": lambda w: forms.LABELS.get(w, w.replace("_", " "))}
 
 
 # --- today's entry ---------------------------------------------------------------------
 
 @bp.route("/", methods=["GET", "POST"])
-def today():
+def today() -> ResponseReturnValue:
     """Today's entry, or the coach view with --team."""
     if _config().team:
         if request.method != "GET":
@@ -71,7 +73,7 @@ def today():
 
 
 @bp.route("/a/<name>/", methods=["GET", "POST"])
-def athlete_today(name):
+def athlete_today(name: str) -> ResponseReturnValue:
     return _entry_page(_athlete(name))
 
 
@@ -91,7 +93,7 @@ def _parse_day(text: str | None, today: dt.date) -> tuple[dt.date, str]:
     return day, ""
 
 
-def _entry_page(athlete: Athlete):
+def _entry_page(athlete: Athlete) -> ResponseReturnValue:
     today = athlete.today()
     if request.method == "POST":
         return _save(athlete, today)
@@ -109,7 +111,7 @@ def _entry_page(athlete: Athlete):
                          flags=_flags_of(entry["red_flags"] if entry else None))
 
 
-def _save(athlete: Athlete, today: dt.date):
+def _save(athlete: Athlete, today: dt.date) -> ResponseReturnValue:
     form = request.form
     raw_date = form.get("date", "")
     entry = forms.entry_from_form(form, raw_date)
@@ -132,9 +134,9 @@ def _save(athlete: Athlete, today: dt.date):
     return redirect(page_url("today", athlete, date=day.isoformat(), saved=outcome), code=303)
 
 
-def _flags_of(text) -> list[dict]:
+def _flags_of(text: object) -> list[dict[str, str]]:
     """Advice for the red flags of one entry, emergencies first."""
-    if text is None or pd.isna(text) or not str(text):
+    if not isinstance(text, str) or not text:
         return []
     out = []
     for flag in str(text).split(";"):
@@ -145,8 +147,10 @@ def _flags_of(text) -> list[dict]:
     return sorted(out, key=lambda f: f["urgency"] != "emergency")
 
 
-def _render_entry(athlete, today, day, values, *, replaces, n_day, problems, saved, flags,
-                  status=200):
+def _render_entry(athlete: Athlete, today: dt.date, day: dt.date, values: dict[str, Any], *,
+                  replaces: str, n_day: int | None, problems: dict[str, list[str]],
+                  saved: str, flags: list[dict[str, str]],
+                  status: int = 200) -> ResponseReturnValue:
     pain_choices = [str(i) for i in range(11)]
     if values.get("pain") and values["pain"] not in pain_choices:
         pain_choices.append(values["pain"])  # a 3.5 or a refused value, shown as it is
@@ -161,16 +165,16 @@ def _render_entry(athlete, today, day, values, *, replaces, n_day, problems, sav
 # --- the diary -------------------------------------------------------------------------
 
 @bp.route("/diary")
-def diary():
+def diary() -> ResponseReturnValue:
     return _diary_page(_athlete(None))
 
 
 @bp.route("/a/<name>/diary")
-def athlete_diary(name):
+def athlete_diary(name: str) -> ResponseReturnValue:
     return _diary_page(_athlete(name))
 
 
-def _diary_page(athlete: Athlete):
+def _diary_page(athlete: Athlete) -> ResponseReturnValue:
     today = athlete.today()
     try:
         d = athlete.read_diary()
@@ -184,8 +188,9 @@ def _diary_page(athlete: Athlete):
         days = []
         for i in range(7):
             day = first + dt.timedelta(days=7 * w + i)
-            value = by_day.get(pd.Timestamp(day))
-            logged = value is not None and not pd.isna(value)
+            raw = by_day.get(pd.Timestamp(day))
+            logged = raw is not None and not pd.isna(raw)
+            value = float(raw) if raw is not None and logged else 0.0
             if day <= today and not logged:
                 not_logged += 1
             days.append({"date": day, "future": day > today, "logged": logged,
@@ -222,16 +227,16 @@ def _level(pain: float) -> str:
 # --- the report ------------------------------------------------------------------------
 
 @bp.route("/report")
-def report():
+def report() -> ResponseReturnValue:
     return _report_page(_athlete(None))
 
 
 @bp.route("/a/<name>/report")
-def athlete_report(name):
+def athlete_report(name: str) -> ResponseReturnValue:
     return _report_page(_athlete(name))
 
 
-def _report_page(athlete: Athlete):
+def _report_page(athlete: Athlete) -> ResponseReturnValue:
     try:
         html = athlete.report()
     except RunbackError as e:
@@ -243,8 +248,8 @@ def _report_page(athlete: Athlete):
 
 # --- the coach view --------------------------------------------------------------------
 
-def coach():
-    rows = []
+def coach() -> ResponseReturnValue:
+    rows: list[dict[str, Any]] = []
     for athlete in _config().athletes:
         today = athlete.today()
         monday = today - dt.timedelta(days=today.weekday())
@@ -272,6 +277,6 @@ def coach():
     return render_template("team.html.j2", rows=rows, flag_days=COACH_FLAG_DAYS)
 
 
-def _error(status: int, title: str, message: str):
+def _error(status: int, title: str, message: str) -> ResponseReturnValue:
     return render_template("error.html.j2", status=status, title=title,
                            message=message), status

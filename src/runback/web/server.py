@@ -11,6 +11,11 @@ from __future__ import annotations
 import ipaddress
 import secrets
 import socket
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
 
 __all__ = ["is_loopback", "needs_secret", "new_token", "open_url", "serve_app", "THREADS"]
 
@@ -55,12 +60,13 @@ def _lan_address() -> str | None:
     try:
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
             s.connect(("192.0.2.1", 9))  # TEST-NET-1: never routed anywhere
-            return s.getsockname()[0]
+            return str(s.getsockname()[0])
     except OSError:
         return None
 
 
-def serve_app(app, host: str, port: int, announce=None) -> None:
+def serve_app(app: WSGIApplication, host: str, port: int,
+              announce: Callable[[int], None] | None = None) -> None:
     """Serve ``app`` until interrupted (``Ctrl-C``).
 
     Parameters
@@ -77,7 +83,7 @@ def serve_app(app, host: str, port: int, announce=None) -> None:
     OSError
         When the address cannot be bound (in use, not this machine's).
     """
-    from waitress.server import create_server
+    from waitress.server import create_server  # type: ignore[import-untyped]
 
     server = create_server(app, host=host, port=port, threads=THREADS,
                            ident="runback", clear_untrusted_proxy_headers=True)
