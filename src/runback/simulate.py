@@ -11,7 +11,8 @@ null season); with one, the hazard is multiplied by ``trigger_or`` on days whose
 3 days held the trigger:
 
 - ``trail``: a trail run;
-- ``descent``: a run with at least 5 minutes on grades steeper than -10 %;
+- ``descent``: a run with at least 5 minutes on grades steeper than -10 % (a shuttle run
+  down a steep hill, which climbs little; hilly runs climb a lot with little steep descent);
 - ``mileage_jump``: a 7-day distance more than 30 % above the 7 days before.
 
 Pain is logged on a share of days (with multi-day gaps), flare-ups are found from the
@@ -80,8 +81,8 @@ def simulate_season(seed: int = 0, *, days: int = 730, start: str = "2024-01-06"
     """
     if trigger not in TRIGGERS:
         raise ValueError(f"trigger must be one of {list(TRIGGERS)}")
-    from runback.pain import find_flares
     from runback.factors.design import mark_flares
+    from runback.pain import find_flares
 
     rng = np.random.default_rng(seed)
     dates = pd.date_range(start, periods=days, freq="D")
@@ -132,6 +133,8 @@ def simulate_season(seed: int = 0, *, days: int = 730, start: str = "2024-01-06"
         if km < 2:
             continue
         hilly = kind == "long" and rng.random() < hilly_share
+        # a shuttle run down a steep hill: long steep descent, little climbing
+        shuttle = kind == "long" and not hilly and rng.random() < 0.2
         treadmill = kind == "easy" and season_temp[t] < 5.0 and rng.random() < 0.3
         trail = not treadmill and rng.random() < (trail_share * (2.0 if hilly else 1.0))
         runs[t] = 1
@@ -157,9 +160,10 @@ def simulate_season(seed: int = 0, *, days: int = 730, start: str = "2024-01-06"
         cols["elevation_gain_m"][t] = climb
         cols["elevation_loss_m"][t] = climb * rng.uniform(0.9, 1.1)
         cols["downhill_5_s"][t] = km * (rng.uniform(60, 120) if hilly else rng.uniform(0, 12))
-        steep = km * (rng.uniform(20, 50) if hilly else rng.uniform(0, 3))
-        if trail and rng.random() < 0.3:
-            steep += km * rng.uniform(10, 30)
+        steep = km * (rng.uniform(30, 60) if shuttle else rng.uniform(2, 8) if hilly
+                      else rng.uniform(0, 3))
+        if shuttle:
+            cols["elevation_loss_m"][t] = climb + km * rng.uniform(15, 30)
         cols["downhill_10_s"][t] = steep
         cols["trail_m"][t] = metres if trail else 0.0
         rough[t] = rng.uniform(1.5, 3.0) if trail else rng.uniform(0.3, 0.8)

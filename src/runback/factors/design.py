@@ -260,7 +260,8 @@ def estimate_washout(daily: pd.DataFrame, *, pre_days: int = 28, share: float = 
     averaged over flare-ups (a single one is noisy), and the washout is the first k at
     which the average, and its mean over the next 7 days, reach ``share``, clipped to
     ``lo``..``hi`` (``hi`` when it never does). The floor of 14 days keeps a margin: a
-    few noisy curves can make a runner who eases back look as if they did not. None when no flare-up allows the estimate (fewer than 2 curves).
+    few noisy curves can make a runner who eases back look as if they did not. None when
+    no flare-up allows the estimate (fewer than 2 curves).
     """
     df = prepare_daily(daily)
     n = len(df)

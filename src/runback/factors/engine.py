@@ -312,7 +312,8 @@ def _fit_group(design: pd.DataFrame, group: list[Factor], sds: dict,
         row = rows[c]
         _, p = model.lr_test(xs, vs, full, k)
         b = float(full.coef[k])
-        others = dict.fromkeys(_ADJUSTMENT_WORDS.get(o, o) for o in columns if o != c)
+        others = dict.fromkeys(_ADJUSTMENT_WORDS.get(o, o.replace("_", " "))
+                               for o in columns if o != c)
         row.update({"coef": b, "se": float(full.se[k]), "p_value": p, "n_onsets": n_on,
                     "n_referents": n_ref, "method": "firth-clogit",
                     "adjusted_for": ", ".join(others), "odds_ratio": _exp(b)})
@@ -460,7 +461,7 @@ def fit_design(design: pd.DataFrame, *, factors: Iterable[Factor | str] | None =
               f"and the washout after it, {rule}, with the whole window logged), hazard "
               f"window d-{window}..d-1, Firth-penalised "
               f"conditional logistic regression adjusted for "
-              f"{' and '.join(b.replace('_', ' ') for b in BASE)} (acute with chronic load; "
+              f"running distance and the days since the last flare-up (acute with chronic load; "
               f"climb, descent and uneven terrain together), profile-likelihood 95 % CIs, "
               f"penalised likelihood-ratio p, Benjamini-Hochberg q over "
               f"{int(np.isfinite(q).sum())} pre-specified factors at {fdr:g}")
@@ -544,7 +545,8 @@ def sensitivity_grid(daily: pd.DataFrame, pain_daily: pd.DataFrame, *,
     for kk, w, wo in dict.fromkeys(runs):
         if kk not in marked:
             marked[kk] = mark_flares(daily, find_flares(pain_daily, k=kk))
-        res = case_crossover(marked[kk], window_days=w, washout_days=wo, factors=factors)
+        res = case_crossover(marked[kk], window_days=w, washout_days=wo, factors=factors,
+                             ci=False)
         part = res.factors[cols].copy()
         part.insert(0, "washout_days", wo)
         part.insert(0, "window_days", w)

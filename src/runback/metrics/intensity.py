@@ -5,8 +5,8 @@ the athlete profile, so it is computed once at import and cached. TRIMP and zone
 are exact functions of the histogram for any profile, so a changed HR max or HR rest never
 requires reading the files again.
 
-Session load follows science.md section 1: Banister TRIMP when the session has heart rate,
-else session RPE, else an rTSS-like score, else the distance in km. The four are on
+Session load follows docs/methods.md section 1: Banister TRIMP when the session has heart
+rate, else session RPE, else an rTSS-like score, else the distance in km. The four are on
 different scales; ``load_method`` says which one each row used.
 """
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from runback.metrics.session import MAX_HR_BPM, PAUSE_S, timeline
 from runback.profile import AthleteProfile
@@ -85,7 +86,7 @@ def hr_histogram(samples: pd.DataFrame, *, pause_s: float = PAUSE_S) -> pd.DataF
                         columns=pd.Index(HR_BINS, name="bpm"))
 
 
-def hr_reserve(bpm, profile: AthleteProfile):
+def hr_reserve(bpm: ArrayLike, profile: AthleteProfile) -> np.ndarray:
     """Fraction of heart-rate reserve, clipped to [0, 1].
 
     Parameters
@@ -162,8 +163,8 @@ def edwards_trimp(hist: pd.DataFrame, profile: AthleteProfile) -> pd.Series:
     if profile.hr_max is None:
         weight = np.full(hist.shape[1], np.nan)
     else:
-        weight = sum(w * _zone_mask(_bpm(hist), profile, name)
-                     for name, (_, _, w) in ZONES.items())
+        weight = np.asarray(sum(w * _zone_mask(_bpm(hist), profile, name)
+                                for name, (_, _, w) in ZONES.items()))
     return _weighted_minutes(hist, weight, "trimp_edwards")
 
 
@@ -230,10 +231,10 @@ def session_load(activities: pd.DataFrame, hist: pd.DataFrame,
     -----
     The rTSS-like score is hours x (v / v_threshold)^2 x 100 with v the session's
     grade-adjusted speed (1000 / gap_s_per_km) or, without it, the mean moving speed. It
-    departs from science.md, which asks for the normalised graded speed (4th-power mean of
-    30 s rolling speeds): that needs the samples, which this function does not take, and
-    the mean speed understates variable-pace sessions. It is used only for running and
-    only when the profile has a threshold pace.
+    departs from docs/methods.md section 1, which asks for the normalised graded speed
+    (4th-power mean of 30 s rolling speeds): that needs the samples, which this function
+    does not take, and the mean speed understates variable-pace sessions. It is used only
+    for running and only when the profile has a threshold pace.
 
     References
     ----------
@@ -252,7 +253,7 @@ def session_load(activities: pd.DataFrame, hist: pd.DataFrame,
     for name in zones.columns:
         out[name] = zones[name].to_numpy()
 
-    def num(name):
+    def num(name: str) -> np.ndarray:
         if name not in out.columns:
             return np.full(len(out), np.nan)
         return pd.to_numeric(out[name], errors="coerce").to_numpy(dtype="float64",
@@ -330,7 +331,8 @@ def one_scale(candidates: dict[str, np.ndarray], minutes_s: np.ndarray
     return load, method
 
 
-def _rtss(distance_m, moving_s, gap_s_per_km, activities, profile) -> np.ndarray:
+def _rtss(distance_m: np.ndarray, moving_s: np.ndarray, gap_s_per_km: np.ndarray,
+          activities: pd.DataFrame, profile: AthleteProfile) -> np.ndarray:
     v_thr = profile.threshold_speed_m_s
     if v_thr is None:
         return np.full(len(activities), np.nan)
@@ -338,8 +340,8 @@ def _rtss(distance_m, moving_s, gap_s_per_km, activities, profile) -> np.ndarray
         v = np.where(gap_s_per_km > 0, 1000.0 / gap_s_per_km, distance_m / moving_s)
         score = moving_s / 3600.0 * (v / v_thr) ** 2 * 100.0
     if "sport" in activities.columns:
-        runs = activities["sport"].astype("string").str.lower().isin(_RTSS_SPORTS)
-        runs = runs.fillna(False).to_numpy(dtype=bool)
+        sports = activities["sport"].astype("string").str.lower().isin(_RTSS_SPORTS)
+        runs = sports.fillna(False).to_numpy(dtype=bool)
     else:
         runs = np.zeros(len(activities), dtype=bool)
     return np.where(runs & (moving_s > 0), score, np.nan)
