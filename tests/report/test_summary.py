@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from runback.factors import FactorResult
 from runback import display
+from runback.factors import FactorResult
 from runback.report import fmt, summary
 
 

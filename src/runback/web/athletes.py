@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -50,7 +50,7 @@ def runner_zone(paths: list[str], tz: str | None) -> dt.tzinfo:
     tzinfo
     """
     if tz:
-        return cast(dt.tzinfo, parse_zone(tz))
+        return parse_zone(tz)
     found = find_profile(paths) if paths else None
     if found is not None:
         try:
@@ -58,7 +58,7 @@ def runner_zone(paths: list[str], tz: str | None) -> dt.tzinfo:
         except RunbackError:
             zone = None
         if zone:
-            return cast(dt.tzinfo, parse_zone(zone))
+            return parse_zone(zone)
     return ZoneInfo(tzlocal.get_localzone_name())
 
 
