@@ -20,7 +20,8 @@ Printed in one run, each figure beside its baseline from the same run:
   share of null cohorts (no trigger) with any finding;
 * what 10,000 athletes would need, from these figures.
 
-``--quick`` (a few minutes on 2 cores): 25 and 50 athletes, 5 cohorts for power.
+``--quick`` (a few minutes on 2 cores): 25 and 50 athletes, 5 cohorts for power. The
+figures are written to the ``cohort_scale`` section of ``benchmarks/RESULTS.md``.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from _results import record  # noqa: E402
 
 from runback.cohort import Cohort  # noqa: E402
 from runback.simulate import simulate_season  # noqa: E402
@@ -156,4 +159,5 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    with record("cohort_scale"):
+        main()
