@@ -84,9 +84,12 @@ TABLE_COLUMNS: dict[str, tuple[tuple[str, float], ...]] = {
 }
 #: Tables ``--tables`` writes, one Parquet dataset each, partitioned by athlete.
 TABLES = ("activities", "daily", "weekly")
-#: Hazard window [d] and washout after a flare-up [d] (science.md 6).
+#: Hazard window [d] and washout after a flare-up [d], or "auto": each athlete's own return
+#: to normal training, estimated by the factor engine (docs/methods.md section 6). A fixed
+#: 21 days left acute and chronic load biased in the pooled null cohorts of
+#: tests/test_cohort.py (a false finding in 2 of 10); each athlete's own washout left 1.
 WINDOW_D = 3
-WASHOUT_D = 21
+WASHOUT_D: int | str = "auto"
 #: False discovery rate of the cohort's one family.
 FDR = 0.10
 #: Z for a two-sided 95 % interval.
@@ -584,7 +587,7 @@ def write_partition(table: pd.DataFrame, root: str, name: str, athlete: str) -> 
 
 def athlete_task(src: AthleteSource, *, tables_dir: str | None = None,
                  cache_dir: str | None = None, window_days: int = WINDOW_D,
-                 washout_days: int = WASHOUT_D) -> AthleteOutcome:
+                 washout_days: int | str = WASHOUT_D) -> AthleteOutcome:
     """One athlete's work: import, tables, design and own fit (a Dask task).
 
     Nothing escapes as an exception: an athlete that cannot be read comes back with
@@ -640,7 +643,7 @@ def athlete_task(src: AthleteSource, *, tables_dir: str | None = None,
 
 
 def daily_task(name: str, daily: pd.DataFrame, *, window_days: int = WINDOW_D,
-               washout_days: int = WASHOUT_D, seed: int = 0) -> AthleteOutcome:
+               washout_days: int | str = WASHOUT_D, seed: int = 0) -> AthleteOutcome:
     """:func:`athlete_task` for an athlete given as a daily table (generated athletes)."""
     out = AthleteOutcome(name, "a daily table", has_diary="flare_onset" in daily.columns)
     try:
@@ -1163,7 +1166,7 @@ class Cohort:
 
     def run(self, *, scheduler: str | None = None, workers: int | None = None,
             tables: str | os.PathLike | None = None, cache_dir=None,
-            window_days: int = WINDOW_D, washout_days: int = WASHOUT_D) -> CohortResult:
+            window_days: int = WINDOW_D, washout_days: int | str = WASHOUT_D) -> CohortResult:
         """Run every athlete's task (on Dask) and the pooled model.
 
         Parameters
@@ -1176,7 +1179,7 @@ class Cohort:
         cache_dir : path, optional
             Parsed-file cache, as the workers see it.
         window_days, washout_days : int
-            Hazard window and washout. [d]
+            Hazard window [d] and washout ([d], or "auto": each athlete's own).
         """
         self.tables_dir = None if tables is None else os.fspath(tables)
         self.outcomes = run_tasks(self.sources, scheduler=scheduler, workers=workers,
@@ -1225,7 +1228,7 @@ class Cohort:
 
 def pooled_for_team(athletes: Sequence[tuple[str, object]], *,
                     window_days: int = WINDOW_D,
-                    washout_days: int = WASHOUT_D) -> CohortResult:
+                    washout_days: int | str = WASHOUT_D) -> CohortResult:
     """The pooled analysis of athletes already loaded (``(name, TrainingLog)`` pairs).
 
     For the team view: its findings are the squad's shared ones, and ``athletes`` holds
