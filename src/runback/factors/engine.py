@@ -242,7 +242,7 @@ def _blank_row(factor: Factor, source: Source | None, sd: float) -> dict:
 
 
 def _fit_group(design: pd.DataFrame, group: list[Factor], sds: dict,
-               sources: dict) -> list[dict]:
+               sources: dict, base_set: Sequence[str] = BASE) -> list[dict]:
     """Fit one model; each fitted row keeps what its interval needs under ``_profile``."""
     rows = {f.name: _blank_row(f, sources.get(f.name), sds.get(f.name, np.nan))
             for f in group}
@@ -258,7 +258,7 @@ def _fit_group(design: pd.DataFrame, group: list[Factor], sds: dict,
         else:
             present.append(f.name)
     names = {f.name for f in group}
-    base = [b for b in BASE if b not in names and b in design.columns
+    base = [b for b in base_set if b not in names and b in design.columns
             and design[b].notna().any()]
     if "days_since_flare" in base:
         base += ["days_since_flare_2", "days_since_flare_3"]
@@ -361,7 +361,8 @@ def _sizable(row) -> str:
 
 
 def fit_design(design: pd.DataFrame, *, factors: Iterable[Factor | str] | None = None,
-               fdr: float = FDR, ci: bool | str = True) -> FactorResult:
+               fdr: float = FDR, ci: bool | str = True, adjust: bool = True
+               ) -> FactorResult:
     """Fit every factor's model on a case-crossover design and choose the findings.
 
     Parameters
@@ -378,6 +379,9 @@ def fit_design(design: pd.DataFrame, *, factors: Iterable[Factor | str] | None =
         Compute every profile interval (default), none (then nothing is a finding), or
         only those of factors with q <= ``fdr`` (``"flagged"``: the findings are the same,
         much faster; for calibration runs).
+    adjust : bool
+        Fit the adjusted models (default); False fits each factor alone, as the earlier
+        design did (the calibration benchmark's baseline).
 
     Returns
     -------
@@ -398,7 +402,9 @@ def fit_design(design: pd.DataFrame, *, factors: Iterable[Factor | str] | None =
             continue
         group = [BY_NAME[g] if g in BY_NAME else f for g in model_of(f.name)]
         group = [g for g in group if g.name == f.name or g.name in {c.name for c in chosen}]
-        for row in _fit_group(design, group, sds, sources):
+        if not adjust:
+            group = [f]
+        for row in _fit_group(design, group, sds, sources, BASE if adjust else ()):
             done[row["factor"]] = row
     rows = [done[f.name] for f in chosen]
     family = np.array([not r["exploratory"] for r in rows], dtype=bool)
