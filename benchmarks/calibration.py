@@ -99,7 +99,15 @@ def summarise(name: str, rows: list[dict]) -> str:
     if target is None:
         ps = [p for r in rows for k, p in r["p"].items() if p == p]
         t1 = np.mean(np.array(ps) <= 0.05) if ps else math.nan
-        line += f"  per-factor p<=0.05 {t1:6.1%}"
+        by = {}
+        for r in rows:
+            for k, p in r["p"].items():
+                if p == p:
+                    by.setdefault(k, []).append(p <= 0.05)
+        worst = max(by, key=lambda k: np.mean(by[k])) if by else ""
+        line += (f"  per-factor p<=0.05 {t1:6.1%} (distance {np.mean(by.get('distance', [0])):.0%},"
+                 f" chronic load {np.mean(by.get('chronic_load', [0])):.0%}, highest "
+                 f"{worst.replace('_', ' ')} {np.mean(by.get(worst, [0])):.0%})")
     else:
         power = np.mean([bool(r["finding"].get(target)) for r in rows])
         off = np.mean([any(r["finding"].get(k) for k in OFF_TARGET if k != target)
@@ -136,7 +144,7 @@ def main(argv=None):
                     help="also run the previous design: 7-day block after flare-ups")
     args = ap.parse_args(argv)
     names = QUICK if args.quick else tuple(SCENARIOS)
-    seasons = args.seasons or (40 if args.quick else 200)
+    seasons = args.seasons or (100 if args.quick else 300)
     configs = [("runback", {"washout_days": args.washout, "referents": args.referents})]
     if args.baseline:
         configs.append(("baseline: previous design (referents-only 7-day block, month "

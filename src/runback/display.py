@@ -197,7 +197,8 @@ def finding_sentence(row, *, window_days: int, units: str = "metric") -> str:
     n = int(row.get("n_onsets") or 0)
     lo = row.get("ci_low")
     did = row.get("more") if _finite(lo) and lo > 1 else row.get("less")
-    adjusted = str(row.get("adjusted_for") or "").replace("_", " ")
+    terms = [t for t in str(row.get("adjusted_for") or "").replace("_", " ").split(", ") if t]
+    adjusted = (", ".join(terms[:-1]) + " and " + terms[-1]) if len(terms) > 1 else "".join(terms)
     adj = f", taking {adjusted} into account" if adjusted else ""
     return (f"{_when(window_days, n)} you {did} than on comparable days{adj} "
             f"({_numbers(row, units, per_sd=False)}; q = {fmt.pvalue(row.get('q_value'))}). "
