@@ -25,6 +25,8 @@ referent selection strategies and their implications for bias. Epidemiology 2005
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -95,7 +97,7 @@ def prepare_daily(daily: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def resolve_factors(factors) -> list[Factor]:
+def resolve_factors(factors: Any) -> list[Factor]:
     """Factor objects from Factor objects or names of :data:`FACTORS`."""
     chosen = [BY_NAME[f] if isinstance(f, str) and f in BY_NAME else f
               for f in (FACTORS if factors is None else factors)]
@@ -205,7 +207,9 @@ def referent_days(dates: pd.DatetimeIndex, scheme: str = "month",
         return np.where((pos >= 0) & (pos < n), pos, -1)
     key = (dates.year * 100 + dates.month) * 10 + dates.day_of_week
     out = np.full((n, 4), -1, dtype=np.int64)
-    for members in pd.Series(np.arange(n)).groupby(np.asarray(key)).indices.values():
+    groups = pd.Series(np.arange(n)).groupby(np.asarray(key)).indices
+    for found in groups.values():
+        members = np.asarray(found)
         for i in members:
             others = members[members != i]
             out[i, : len(others)] = others
@@ -241,7 +245,8 @@ def _trailing_any(flags: np.ndarray, days: int) -> np.ndarray:
     """Whether any of days t-days..t is set."""
     c = np.concatenate([[0], np.cumsum(flags.astype(np.int64))])
     t = np.arange(len(flags))
-    return (c[t + 1] - c[np.maximum(t - days, 0)]) > 0
+    out: np.ndarray = (c[t + 1] - c[np.maximum(t - days, 0)]) > 0
+    return out
 
 
 def at_risk(df: pd.DataFrame, *, window_days: int, washout_days: int,
@@ -350,7 +355,7 @@ def resolve_washout(daily: pd.DataFrame, washout_days: int | str) -> tuple[int, 
 
 
 def case_crossover_design(daily: pd.DataFrame, *, window_days: int = 3,
-                          washout_days: int | str = "auto", factors=None,
+                          washout_days: int | str = "auto", factors: Any = None,
                           require_logged: bool = True, referents: str = "weeks",
                           referent_weeks: int = REFERENT_WEEKS,
                           symmetric: bool = True) -> pd.DataFrame:
@@ -399,7 +404,7 @@ def case_crossover_design(daily: pd.DataFrame, *, window_days: int = 3,
     df = prepare_daily(daily)
     risk = at_risk(df, window_days=window_days, washout_days=washout_days,
                    require_logged=require_logged, symmetric=symmetric)
-    cand = referent_days(df.index, referents, referent_weeks)
+    cand = referent_days(pd.DatetimeIndex(df.index), referents, referent_weeks)
     cases = np.flatnonzero(risk["case"])
     rows_t, rows_case, rows_stratum = [], [], []
     no_ref = 0
@@ -482,13 +487,13 @@ def comparison_days(daily: pd.DataFrame, *, window_days: int = 3,
     df = prepare_daily(daily)
     risk = at_risk(df, window_days=window_days, washout_days=washout_days,
                    require_logged=require_logged)
-    cand = referent_days(df.index, referents, referent_weeks)
+    cand = referent_days(pd.DatetimeIndex(df.index), referents, referent_weeks)
     rows = []
-    for t in np.flatnonzero(risk["onset"]):
+    for t in np.flatnonzero(risk["onset"]).tolist():
         ok = bool(risk["case"][t])
         rows.append((df.index[t], df.index[t], "onset", ok,
                      "" if ok else "undated or too close to a flare-up"))
-        for r in cand[t][cand[t] >= 0]:
+        for r in cand[t][cand[t] >= 0].tolist():
             span = slice(max(0, r - window_days), r + 1)
             reason = ("" if risk["referent"][r]
                       else "in or near a flare-up" if risk["blocked"][span].any()

@@ -51,11 +51,13 @@ def _agg_last(lagged: np.ndarray, threshold: float | None) -> np.ndarray:
 
 
 def _agg_any_above(lagged: np.ndarray, threshold: float | None) -> np.ndarray:
-    return (np.nan_to_num(lagged, nan=-np.inf) > threshold).any(axis=1).astype(float)
+    limit = np.inf if threshold is None else threshold
+    return np.asarray((np.nan_to_num(lagged, nan=-np.inf) > limit).any(axis=1), dtype=float)
 
 
 def _agg_any_below(lagged: np.ndarray, threshold: float | None) -> np.ndarray:
-    return (np.nan_to_num(lagged, nan=np.inf) < threshold).any(axis=1).astype(float)
+    limit = -np.inf if threshold is None else threshold
+    return np.asarray((np.nan_to_num(lagged, nan=np.inf) < limit).any(axis=1), dtype=float)
 
 
 #: Window aggregations: name -> function(lagged values, threshold), where row d of the
@@ -117,7 +119,7 @@ class Source:
     threshold: float | None = None
     lookback: int = 0
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.aggregate not in AGGREGATIONS:
             raise ValueError(f"aggregate must be one of {sorted(AGGREGATIONS)}")
         if self.aggregate.startswith("any_") and self.threshold is None:
@@ -152,7 +154,7 @@ class Factor:
     claim: str = ""
     exploratory: bool = False
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"kind must be one of {list(KINDS)}")
         if self.sign not in (1, -1):
