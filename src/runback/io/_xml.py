@@ -21,14 +21,22 @@ What real exports get wrong and this module forgives:
   appear under ``gpxtpx:``, ``ns3:``, ``ns2:``, a default namespace or none at all. The
   returned tree carries local names only (``hr``, ``TPX``, ``RunCadence``), so readers
   match on names and never on prefixes or namespace URIs.
+
+:func:`xml_text` makes the same checks without building a tree, for a reader that scans
+the text itself (GPX track points): the standard library's expat parser reads the whole
+file with no Python callback, which proves it well-formed at C speed, and the nesting
+depth is counted on the bytes with numpy.
 """
 
 from __future__ import annotations
 
+import codecs
 import re
 import xml.etree.ElementTree as ET
+from xml.parsers import expat
 
 import defusedxml.ElementTree as DET
+import numpy as np
 import pandas as pd
 from defusedxml import DefusedXmlException
 
@@ -37,6 +45,7 @@ from runback.errors import ReadError
 __all__ = [
     "MAX_DEPTH",
     "parse_xml",
+    "xml_text",
     "local_name",
     "child_text",
     "child_float",
@@ -56,6 +65,8 @@ _PREFIX_DECL = re.compile(rb"xmlns:([A-Za-z_][\w.-]*)\s*=")
 _ROOT_START = re.compile(rb"<(?![?!])[A-Za-z_][\w.:-]*")
 _CHUNK = 1 << 16
 _OFFSET = re.compile(r"([+-])(\d\d):?(\d\d)$")
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
 
 
 def local_name(tag: str) -> str:
@@ -91,10 +102,7 @@ def parse_xml(data: bytes, name: str) -> ET.Element:
     try:
         return _parse(data, name)
     except (LookupError, ValueError) as e:  # expat: an encoding Python lacks or refuses
-        declared = _XML_DECL.match(data)
-        encoding = _ENCODING.search(declared.group(0)) if declared else None
-        what = repr(encoding.group(1).decode("ascii")) if encoding else "its encoding"
-        raise ReadError(name, f"XML declares an encoding that cannot be read ({what})") from e
+        raise _encoding_error(data, name) from e
     except ET.ParseError as first:
         retry = _repaired(data, str(first))
         if retry is None:
@@ -103,6 +111,58 @@ def parse_xml(data: bytes, name: str) -> ET.Element:
             return _parse(retry, name)
         except ET.ParseError:
             raise _parse_error(name, first) from first
+
+
+def xml_text(data: bytes, name: str) -> str:
+    """Check ``data`` as :func:`parse_xml` does, without building a tree, and return its text.
+
+    Parameters
+    ----------
+    data : bytes
+        The whole file.
+    name : str
+        What error messages call the file.
+
+    Returns
+    -------
+    str
+        The document decoded, from its first ``<``, with comments removed and CDATA
+        sections written as escaped text, so that a scan of the text sees the elements an
+        XML parser sees. Element and attribute names keep their namespace prefixes.
+
+    Raises
+    ------
+    ReadError
+        As :func:`parse_xml`: not XML, malformed XML (line and column), an encoding that
+        cannot be read, entity declarations or external entities, nesting deeper than
+        :data:`MAX_DEPTH`.
+    """
+    data = _clean_start(data)
+    if not data.startswith((b"<", b"\xff\xfe", b"\xfe\xff")):
+        raise ReadError(name, "not XML (the file does not start with '<')", 0)
+    try:
+        _check_prolog(data, name)
+        _well_formed(data)
+    except (LookupError, ValueError) as e:
+        raise _encoding_error(data, name) from e
+    except expat.ExpatError as first:
+        retry = _repaired(data, str(first))
+        if retry is None:
+            raise _expat_error(name, first) from first
+        try:
+            _well_formed(retry)
+        except expat.ExpatError:
+            raise _expat_error(name, first) from first
+        data = retry
+    text = _decoded(data)
+    raw = data if _ascii_compatible(data) else None
+    if "<!--" in text:
+        text, raw = _COMMENT.sub("", text), None
+    if "<![CDATA[" in text:
+        text, raw = _CDATA.sub(lambda m: _escape(m.group(1)), text), None
+    if _max_depth(text.encode() if raw is None else raw) > MAX_DEPTH:
+        raise ReadError(name, f"XML nested deeper than {MAX_DEPTH} elements; refused as unsafe")
+    return text
 
 
 def child_text(el: ET.Element | None, tag: str) -> str | None:
@@ -248,3 +308,81 @@ def _parse_error(name: str, e: ET.ParseError) -> ReadError:
     if line == 1 and col is not None and col <= 1:
         return ReadError(name, f"not XML ({reason})", where)
     return ReadError(name, f"malformed XML: {reason}", where)
+
+
+def _encoding_error(data: bytes, name: str) -> ReadError:
+    declared = _XML_DECL.match(data)
+    encoding = _ENCODING.search(declared.group(0)) if declared else None
+    what = repr(encoding.group(1).decode("ascii")) if encoding else "its encoding"
+    return ReadError(name, f"XML declares an encoding that cannot be read ({what})")
+
+
+def _well_formed(data: bytes) -> None:
+    """Parse ``data`` with expat and no handlers: raises ExpatError where it is not XML.
+
+    Without namespace processing an undeclared prefix is no fault, and with no handler
+    set the parse runs in C. The prolog check has refused every entity declaration, so
+    nothing expands.
+    """
+    parser = expat.ParserCreate()
+    parser.Parse(data, True)
+
+
+def _expat_error(name: str, e: expat.ExpatError) -> ReadError:
+    reason = str(e).split(":")[0]
+    where = f"line {e.lineno}, column {e.offset}"
+    if e.lineno == 1 and e.offset <= 1:
+        return ReadError(name, f"not XML ({reason})", where)
+    return ReadError(name, f"malformed XML: {reason}", where)
+
+
+def _declared_encoding(data: bytes) -> str:
+    """The Python codec of ``data``: its byte-order mark, else its declaration, else UTF-8."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    declared = _XML_DECL.match(data)
+    encoding = _ENCODING.search(declared.group(0)) if declared else None
+    if encoding is None:
+        return "utf-8"
+    try:
+        return codecs.lookup(encoding.group(1).decode("ascii")).name
+    except LookupError:
+        return "utf-8"
+
+
+def _decoded(data: bytes) -> str:
+    """The text of ``data`` (which expat has read), from its first element or declaration."""
+    return data.decode(_declared_encoding(data), "replace").lstrip("\ufeff \t\r\n")
+
+
+def _ascii_compatible(data: bytes) -> bool:
+    """Whether ``<``, ``/``, ``>`` and ``!`` are single bytes of the file's encoding."""
+    return _declared_encoding(data) not in ("utf-16", "utf-16-le", "utf-16-be", "utf-32",
+                                            "utf-32-le", "utf-32-be")
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _max_depth(raw: bytes) -> int:
+    """Deepest element nesting of well-formed XML ``raw`` (comments and CDATA removed).
+
+    Every ``<name`` opens an element, every ``</`` and ``/>`` closes one; declarations
+    (``<?``, ``<!``) are neither. A ``/>`` inside an attribute value or text closes
+    nothing, so the count can only come out lower than the truth by those, never higher.
+    """
+    a = np.frombuffer(raw, dtype=np.uint8)
+    if len(a) < 2:
+        return 0
+    lt = np.flatnonzero(a[:-1] == 60)                     # '<'
+    after = a[lt + 1]
+    opens = lt[(after != 47) & (after != 33) & (after != 63)]  # not '/', '!', '?'
+    if len(opens) <= MAX_DEPTH:
+        return len(opens)
+    closes = lt[after == 47]
+    gt = np.flatnonzero(a[1:] == 62) + 1                  # '>'
+    empty = gt[a[gt - 1] == 47]                           # '/>'
+    depth = (np.arange(1, len(opens) + 1) - np.searchsorted(closes, opens)
+             - np.searchsorted(empty, opens))
+    return int(depth.max())
