@@ -59,6 +59,7 @@ import operator
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from functools import lru_cache
 from xml.sax.saxutils import unescape
 
 import numpy as np
@@ -241,6 +242,140 @@ def scan_gpx(data: bytes, name: str) -> GpxScan:
 
 def _segment_points(body: str) -> dict[str, np.ndarray]:
     """The point columns of one segment's text (no ``track``/``segment`` yet)."""
+    out = _uniform_points(body)
+    return out if out is not None else _any_points(body)
+
+
+def _uniform_points(body: str) -> dict[str, np.ndarray] | None:
+    """The point columns when the segment's points come in a few shapes.
+
+    Devices and exporters write points alike, or in a few shapes (with and without heart
+    rate, say). A point, tokenised, gives the pattern of every point of its shape (the
+    same tags in the same order, any values): shapes are gathered until every point
+    matches one, and one ``findall`` of their alternation reads the segment. None when a
+    segment needs more than :data:`_MAX_SHAPES` shapes or a point cannot be matched (a
+    namespace prefix on ``trkpt``, ``trkpt`` in a text): :func:`_any_points` reads those.
+    """
+    n = body.count("<trkpt")
+    if not n or body.count("trkpt") not in (n, 2 * n):
+        return None
+    first = _template(body[body.index("<trkpt"):])
+    if first is None:
+        return None
+    shapes = [first]
+    rows = _alternation(shapes).findall(body)
+    if len(rows) != n:  # more shapes: cut out the points matched so far, shape the next
+        rest = first[0].sub("", body)
+        while (i := rest.find("<trkpt")) >= 0:
+            shape = _template(rest[i:]) if len(shapes) < _MAX_SHAPES else None
+            if shape is None:
+                return None
+            left = shape[0].sub("", rest)
+            if len(left) == len(rest):
+                return None
+            shapes.append(shape)
+            rest = left
+        rows = _alternation(shapes).findall(body)
+        if len(rows) != n:
+            return None
+    columns = list(zip(*rows, strict=True))
+    offsets = np.cumsum([0] + [1 + p.groups for p, _ in shapes])
+    which = np.zeros(n, dtype=np.int8)
+    for k in range(1, len(shapes)):
+        which[np.array(columns[offsets[k]], dtype=object) != ""] = k
+    out = {}
+    for field in ("latitude_deg", "longitude_deg", "altitude_m", *_FIELDS, "time"):
+        values = np.full(n, None, dtype=object)
+        for k, (_, slots) in enumerate(shapes):
+            if field in slots:
+                column = np.array(columns[offsets[k] + 1 + slots[field]], dtype=object)
+                values = column if len(shapes) == 1 else np.where(which == k, column, values)
+        out[field] = values if field == "time" else _floats(values)
+    return out
+
+
+#: Most point shapes one segment is read in by :func:`_uniform_points`.
+_MAX_SHAPES = 8
+
+
+def _alternation(shapes: list[tuple[re.Pattern, dict[str, int]]]) -> re.Pattern:
+    """One pattern matching a point of any of ``shapes``; each alternative's first group
+    captures ``<trkpt``, so a row shows which shape it matched."""
+    return re.compile("|".join("(<trkpt)" + p.pattern[len("<trkpt"):] for p, _ in shapes))
+
+_TAG = re.compile(r"<(/?)([A-Za-z_][\w.:\-]*)((?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)"
+                  r"\s*(/?)>")
+_ATTR = re.compile(r"([^\s=/>]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+
+
+@lru_cache(maxsize=64)
+def _template_of(tags: tuple) -> tuple[re.Pattern, dict[str, int]] | None:
+    """The pattern of points with ``tags`` (slash, name, attribute names and quotes,
+    empty-element slash), and the group of each field it reads."""
+    parts, slots, stack, group = [], {}, [], 0
+    previous = None
+    for slash, name, attrs, empty in tags:
+        if previous is not None:
+            parts.append("([^<]*)")
+            if not previous[0] and not previous[3] and slash and name == previous[1]:
+                field = _field(name, stack[:-1])
+                if field is not None and field not in slots:
+                    slots[field] = group
+            group += 1
+        parts.append("<" + slash + re.escape(name))
+        for attr, quote in attrs:
+            parts.append(rf"\s+{re.escape(attr)}\s*=\s*{quote}([^{quote}<]*){quote}")
+            if not stack and name == "trkpt" and attr in ("lat", "lon"):
+                slots["latitude_deg" if attr == "lat" else "longitude_deg"] = group
+            group += 1
+        parts.append(r"\s*" + ("/" if empty else "") + ">")
+        if slash:
+            if not stack or stack.pop() != name:
+                return None
+        elif not empty:
+            stack.append(name)
+        previous = (slash, name, attrs, empty)
+        if not stack:
+            break
+    if stack or tags[0][1] != "trkpt":
+        return None
+    return re.compile("".join(parts)), slots
+
+
+def _field(name: str, ancestors: list[str]) -> str | None:
+    """The point field a value element ``name`` inside ``ancestors`` (below trkpt) gives."""
+    local = name.rsplit(":", 1)[-1]
+    in_ext = any(a.rsplit(":", 1)[-1] == "extensions" for a in ancestors[1:])
+    if not in_ext:
+        direct = {"ele": "altitude_m", "time": "time", "speed": "direct_speed"}
+        return direct.get(local) if len(ancestors) == 1 else None
+    return EXTENSION_MAP.get(local.lower())
+
+
+def _template(text: str) -> tuple[re.Pattern, dict[str, int]] | None:
+    """:func:`_template_of` the first point of ``text`` (which starts with it)."""
+    tags = []
+    for m in _TAG.finditer(text):
+        slash, name, attrs, empty = m.groups()
+        attr_names = tuple((a, '"' if m2.group(2) is not None else "'")
+                           for m2 in _ATTR.finditer(attrs) for a in (m2.group(1),))
+        tags.append((slash, name, attr_names, empty))
+        depth = sum(1 if not t[0] and not t[3] else -1 if t[0] else 0 for t in tags)
+        if depth == 0 or len(tags) > 64:
+            break
+    if not tags:
+        return None
+    shape = _template_of(tuple(tags))
+    if shape is None or "direct_speed" not in shape[1]:
+        return shape
+    slots = dict(shape[1])
+    speed = slots.pop("direct_speed")
+    slots.setdefault("speed_m_s", speed)
+    return shape[0], slots
+
+
+def _any_points(body: str) -> dict[str, np.ndarray]:
+    """The point columns of one segment's text, whatever each point holds."""
     tokens = _TOKEN.findall(body)
     if not tokens:
         return {"time": np.empty(0, dtype=object)}
