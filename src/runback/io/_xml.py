@@ -381,8 +381,11 @@ def _max_depth(raw: bytes) -> int:
     if len(opens) <= MAX_DEPTH:
         return len(opens)
     closes = lt[after == 47]
-    gt = np.flatnonzero(a[1:] == 62) + 1                  # '>'
-    empty = gt[a[gt - 1] == 47]                           # '/>'
+    if b"/>" in raw:
+        gt = np.flatnonzero(a[1:] == 62) + 1              # '>'
+        empty = gt[a[gt - 1] == 47]                       # '/>'
+    else:
+        empty = np.empty(0, dtype=np.intp)
     depth = (np.arange(1, len(opens) + 1) - np.searchsorted(closes, opens)
              - np.searchsorted(empty, opens))
     return int(depth.max())

@@ -55,12 +55,12 @@ References
 
 from __future__ import annotations
 
+import html
 import operator
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from functools import lru_cache
-from xml.sax.saxutils import unescape
 
 import numpy as np
 import pandas as pd
@@ -259,15 +259,14 @@ def _uniform_points(body: str) -> dict[str, np.ndarray] | None:
     n = body.count("<trkpt")
     if not n or body.count("trkpt") not in (n, 2 * n):
         return None
-    first = _template(body[body.index("<trkpt"):])
-    if first is None:
+    shapes = _sampled_shapes(body)
+    if not shapes:
         return None
-    shapes = [first]
     rows = _alternation(shapes).findall(body)
     if len(rows) != n:  # more shapes: cut out the points matched so far, shape the next
-        rest = first[0].sub("", body)
+        rest = _alternation(shapes).sub("", body)
         while (i := rest.find("<trkpt")) >= 0:
-            shape = _template(rest[i:]) if len(shapes) < _MAX_SHAPES else None
+            shape = _template(rest, i) if len(shapes) < _MAX_SHAPES else None
             if shape is None:
                 return None
             left = shape[0].sub("", rest)
@@ -296,6 +295,25 @@ def _uniform_points(body: str) -> dict[str, np.ndarray] | None:
 
 #: Most point shapes one segment is read in by :func:`_uniform_points`.
 _MAX_SHAPES = 8
+#: Points whose shapes are taken before a segment is read: its first point and points
+#: spread evenly through it, so that one pass usually reads a segment of mixed points.
+_SAMPLES = 16
+
+
+def _sampled_shapes(body: str) -> list[tuple[re.Pattern, dict[str, int]]]:
+    """The distinct shapes of the first point and of points spread through ``body``."""
+    shapes, seen = [], set()
+    for at in range(0, len(body), max(len(body) // _SAMPLES, 1)):
+        i = body.find("<trkpt", at)
+        if i < 0:
+            break
+        shape = _template(body, i)
+        if shape is None:
+            return shapes
+        if shape[0].pattern not in seen and len(shapes) < _MAX_SHAPES:
+            seen.add(shape[0].pattern)
+            shapes.append(shape)
+    return shapes
 
 
 def _alternation(shapes: list[tuple[re.Pattern, dict[str, int]]]) -> re.Pattern:
@@ -311,23 +329,33 @@ _ATTR = re.compile(r"([^\s=/>]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 @lru_cache(maxsize=64)
 def _template_of(tags: tuple) -> tuple[re.Pattern, dict[str, int]] | None:
     """The pattern of points with ``tags`` (slash, name, attribute names and quotes,
-    empty-element slash), and the group of each field it reads."""
-    parts, slots, stack, group = [], {}, [], 0
+    empty-element slash), and the group of each field it reads.
+
+    Only the fields are captured: ``lat`` and ``lon`` of ``trkpt`` and the text of value
+    elements. None when the tags do not make one ``trkpt`` element, or a field comes twice
+    (the first non-empty one is wanted, which :func:`_any_points` finds).
+    """
+    parts, slots, stack = [], {}, []
     previous = None
     for slash, name, attrs, empty in tags:
         if previous is not None:
-            parts.append("([^<]*)")
-            if not previous[0] and not previous[3] and slash and name == previous[1]:
-                field = _field(name, stack[:-1])
-                if field is not None and field not in slots:
-                    slots[field] = group
-            group += 1
+            value = not previous[0] and not previous[3] and slash and name == previous[1]
+            field = _field(name, stack[:-1]) if value else None
+            if field is None:
+                parts.append("[^<]*")
+            elif field in slots:
+                return None
+            else:
+                slots[field] = len(slots)
+                parts.append("([^<]*)")
         parts.append("<" + slash + re.escape(name))
         for attr, quote in attrs:
-            parts.append(rf"\s+{re.escape(attr)}\s*=\s*{quote}([^{quote}<]*){quote}")
-            if not stack and name == "trkpt" and attr in ("lat", "lon"):
-                slots["latitude_deg" if attr == "lat" else "longitude_deg"] = group
-            group += 1
+            field = {"lat": "latitude_deg", "lon": "longitude_deg"}.get(attr)
+            if stack or name != "trkpt" or field is None or field in slots:
+                parts.append(rf"\s+{re.escape(attr)}\s*=\s*{quote}[^{quote}<]*{quote}")
+            else:
+                slots[field] = len(slots)
+                parts.append(rf"\s+{re.escape(attr)}\s*=\s*{quote}([^{quote}<]*){quote}")
         parts.append(r"\s*" + ("/" if empty else "") + ">")
         if slash:
             if not stack or stack.pop() != name:
@@ -352,16 +380,16 @@ def _field(name: str, ancestors: list[str]) -> str | None:
     return EXTENSION_MAP.get(local.lower())
 
 
-def _template(text: str) -> tuple[re.Pattern, dict[str, int]] | None:
-    """:func:`_template_of` the first point of ``text`` (which starts with it)."""
-    tags = []
-    for m in _TAG.finditer(text):
+def _template(text: str, pos: int = 0) -> tuple[re.Pattern, dict[str, int]] | None:
+    """:func:`_template_of` the point that starts at ``pos`` in ``text``."""
+    tags, depth = [], 0
+    for m in _TAG.finditer(text, pos):
         slash, name, attrs, empty = m.groups()
-        attr_names = tuple((a, '"' if m2.group(2) is not None else "'")
-                           for m2 in _ATTR.finditer(attrs) for a in (m2.group(1),))
+        attr_names = tuple((a.group(1), '"' if a.group(2) is not None else "'")
+                           for a in _ATTR.finditer(attrs))
         tags.append((slash, name, attr_names, empty))
-        depth = sum(1 if not t[0] and not t[3] else -1 if t[0] else 0 for t in tags)
-        if depth == 0 or len(tags) > 64:
+        depth += -1 if slash else 0 if empty else 1
+        if depth <= 0 or len(tags) > 64:
             break
     if not tags:
         return None
@@ -429,8 +457,11 @@ def _first(which: int, code: np.ndarray, inside: np.ndarray, point: np.ndarray,
     return out
 
 
-def _clean_text(text: str) -> str | None:
-    text = unescape(text, {"&quot;": '"', "&apos;": "'"}) if "&" in text else text
+def _clean_text(text: str | None) -> str | None:
+    """``text`` with entities resolved and blanks stripped; None when empty."""
+    if text is None:
+        return None
+    text = html.unescape(text) if "&" in text else text  # expat has refused other entities
     return text.strip() or None
 
 
@@ -510,9 +541,11 @@ def read_gpx(source: Source, *, name: str | None = None) -> ParsedFile:
         t = times[lo:hi]
         track_ids = pd.unique(sub["track"])
         sport, implied = normalize_sport(_sport_label(tracks, track_ids))
-        dropped = recorded_before(t)
+        ns = t.as_unit("ns").asi8
+        forward = bool((ns[1:] >= ns[:-1]).all())
+        dropped = None if forward else recorded_before(t)
         label = f"part {p}: " if part[-1] else ""
-        warning = time_order_warning(t, dropped, label)
+        warning = None if forward else time_order_warning(t, dropped, label)
         if warning:
             warnings.append(warning)
             sub = {c: v[~dropped] for c, v in sub.items()}
