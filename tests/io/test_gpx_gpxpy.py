@@ -398,3 +398,17 @@ def test_a_difference_is_reported():
     want.loc[1, "heart_rate_bpm"] = 99.0
     scan = scan_gpx(data, "x.gpx").points
     assert _differ(scan["heart_rate_bpm"], want["heart_rate_bpm"]).tolist() == [False, True]
+
+
+def test_deep_nesting_is_refused_outside_segments_and_harmless_inside():
+    deep = "<a>" * 5000 + "</a>" * 5000
+    outside = gpx(f"<metadata>{deep}</metadata><trk><trkseg>{pt(49, stamp(0))}"
+                  f"{pt(49.001, stamp(1))}</trkseg></trk>")
+    with pytest.raises(ReadError, match="deep.gpx: XML nested deeper than"):
+        read_gpx(outside, name="deep.gpx")
+    # inside a segment no tree is built: the point carrying the nest is read by the
+    # general path, and its values are still its own
+    inside = gpx(f"<trk><trkseg>{pt(49, stamp(0), extra=deep)}{pt(49.001, stamp(1))}"
+                 f"</trkseg></trk>")
+    assert same_as_gpxpy(inside) == []
+    assert len(read_gpx(inside).samples) == 2

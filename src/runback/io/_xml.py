@@ -24,8 +24,9 @@ What real exports get wrong and this module forgives:
 
 :func:`xml_text` makes the same checks without building a tree, for a reader that scans
 the text itself (GPX track points): the standard library's expat parser reads the whole
-file with no Python callback, which proves it well-formed at C speed, and the nesting
-depth is counted on the bytes with numpy.
+file with no Python callback, which proves it well-formed at C speed. With no tree there
+is nothing deep nesting could exhaust; whatever the reader then builds a tree from goes
+through :func:`parse_xml` and its depth limit.
 """
 
 from __future__ import annotations
@@ -36,7 +37,6 @@ import xml.etree.ElementTree as ET
 from xml.parsers import expat
 
 import defusedxml.ElementTree as DET
-import numpy as np
 import pandas as pd
 from defusedxml import DefusedXmlException
 
@@ -134,7 +134,9 @@ def xml_text(data: bytes, name: str) -> str:
     ------
     ReadError
         As :func:`parse_xml`: not XML, malformed XML (line and column), an encoding that
-        cannot be read, entity declarations or external entities, nesting deeper than
+        cannot be read, entity declarations or external entities. Nesting depth is not
+        limited here, as no tree is built: a caller that builds a tree from (part of) the
+        text does so with :func:`parse_xml`, which refuses nesting deeper than
         :data:`MAX_DEPTH`.
     """
     data = _clean_start(data)
@@ -155,13 +157,10 @@ def xml_text(data: bytes, name: str) -> str:
             raise _expat_error(name, first) from first
         data = retry
     text = _decoded(data)
-    raw = data if _ascii_compatible(data) else None
     if "<!--" in text:
-        text, raw = _COMMENT.sub("", text), None
+        text = _COMMENT.sub("", text)
     if "<![CDATA[" in text:
-        text, raw = _CDATA.sub(lambda m: _escape(m.group(1)), text), None
-    if _max_depth(text.encode() if raw is None else raw) > MAX_DEPTH:
-        raise ReadError(name, f"XML nested deeper than {MAX_DEPTH} elements; refused as unsafe")
+        text = _CDATA.sub(lambda m: _escape(m.group(1)), text)
     return text
 
 
@@ -355,37 +354,5 @@ def _decoded(data: bytes) -> str:
     return data.decode(_declared_encoding(data), "replace").lstrip("\ufeff \t\r\n")
 
 
-def _ascii_compatible(data: bytes) -> bool:
-    """Whether ``<``, ``/``, ``>`` and ``!`` are single bytes of the file's encoding."""
-    return _declared_encoding(data) not in ("utf-16", "utf-16-le", "utf-16-be", "utf-32",
-                                            "utf-32-le", "utf-32-be")
-
-
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _max_depth(raw: bytes) -> int:
-    """Deepest element nesting of well-formed XML ``raw`` (comments and CDATA removed).
-
-    Every ``<name`` opens an element, every ``</`` and ``/>`` closes one; declarations
-    (``<?``, ``<!``) are neither. A ``/>`` inside an attribute value or text closes
-    nothing, so the count can only come out lower than the truth by those, never higher.
-    """
-    a = np.frombuffer(raw, dtype=np.uint8)
-    if len(a) < 2:
-        return 0
-    lt = np.flatnonzero(a[:-1] == 60)                     # '<'
-    after = a[lt + 1]
-    opens = lt[(after != 47) & (after != 33) & (after != 63)]  # not '/', '!', '?'
-    if len(opens) <= MAX_DEPTH:
-        return len(opens)
-    closes = lt[after == 47]
-    if b"/>" in raw:
-        gt = np.flatnonzero(a[1:] == 62) + 1              # '>'
-        empty = gt[a[gt - 1] == 47]                       # '/>'
-    else:
-        empty = np.empty(0, dtype=np.intp)
-    depth = (np.arange(1, len(opens) + 1) - np.searchsorted(closes, opens)
-             - np.searchsorted(empty, opens))
-    return int(depth.max())

@@ -10,11 +10,13 @@ extensions come back as raw namespaced elements, and it builds several Python ob
 point. gpxpy remains the reference the reader is tested against, on every real GPX file.
 
 1. :func:`~runback.io._xml.xml_text` proves the file safe and well-formed (defusedxml on
-   the prolog, expat over the whole file with no Python callback, the nesting depth
-   counted with numpy) and returns its text without comments.
+   the prolog, expat over the whole file with no Python callback) and returns its text
+   without comments.
 2. Each ``<trkseg>`` body is cut out of the text and replaced by a placeholder; what is
    left (metadata, tracks, routes) is small and parsed into a tree
-   (:func:`~runback.io._xml.parse_xml`) for names, types, creator and times.
+   (:func:`~runback.io._xml.parse_xml`, which refuses nesting deeper than
+   :data:`~runback.io._xml.MAX_DEPTH`) for names, types, creator and times. Segments
+   never become trees, so nesting inside them has nothing to exhaust.
 3. One regular expression finds, in document order, the track point tags with their
    ``lat`` and ``lon``, the ``<extensions>`` tags and the value elements (``ele``,
    ``time``, ``speed`` and the extension fields, whatever their prefix); numpy turns the
@@ -198,12 +200,13 @@ def scan_gpx(data: bytes, name: str) -> GpxScan:
     """
     text = xml_text(data, name)
     pieces, bodies, pos = [], [], 0
+    prefixed = ":trkseg" in text
     while (m := _SEG_OPEN.search(text, pos)) is not None:
         end = m.end()
         if m.group(1):
             bodies.append("")
         else:
-            close = _SEG_CLOSE.search(text, end)
+            close = _segment_end(text, end, prefixed)
             if close is None:  # expat has read the file: cannot happen in well-formed XML
                 raise ReadError(name, "malformed GPX: <trkseg> is never closed")
             bodies.append(text[end:close.start()])
@@ -240,6 +243,18 @@ def scan_gpx(data: bytes, name: str) -> GpxScan:
     return GpxScan(root, tracks, points)
 
 
+def _segment_end(text: str, pos: int, prefixed: bool) -> re.Match | None:
+    """The first ``</trkseg>`` from ``pos``: a plain search unless a prefix may precede it."""
+    if prefixed:
+        return _SEG_CLOSE.search(text, pos)
+    while (i := text.find("</trkseg", pos)) >= 0:
+        m = _SEG_CLOSE.match(text, i)
+        if m is not None:
+            return m
+        pos = i + 1
+    return None
+
+
 def _segment_points(body: str) -> dict[str, np.ndarray]:
     """The point columns of one segment's text (no ``track``/``segment`` yet)."""
     out = _uniform_points(body)
@@ -256,14 +271,13 @@ def _uniform_points(body: str) -> dict[str, np.ndarray] | None:
     segment needs more than :data:`_MAX_SHAPES` shapes or a point cannot be matched (a
     namespace prefix on ``trkpt``, ``trkpt`` in a text): :func:`_any_points` reads those.
     """
-    n = body.count("<trkpt")
-    if not n or body.count("trkpt") not in (n, 2 * n):
-        return None
-    shapes = _sampled_shapes(body)
+    names = body.count("trkpt")  # each point's tags name it twice, or once when empty
+    shapes = _sampled_shapes(body) if names else []
     if not shapes:
         return None
     rows = _alternation(shapes).findall(body)
-    if len(rows) != n:  # more shapes: cut out the points matched so far, shape the next
+    columns = list(zip(*rows, strict=True))
+    if _names(shapes, columns, len(rows)) != names:  # more shapes: cut out those matched
         rest = _alternation(shapes).sub("", body)
         while (i := rest.find("<trkpt")) >= 0:
             shape = _template(rest, i) if len(shapes) < _MAX_SHAPES else None
@@ -275,15 +289,16 @@ def _uniform_points(body: str) -> dict[str, np.ndarray] | None:
             shapes.append(shape)
             rest = left
         rows = _alternation(shapes).findall(body)
-        if len(rows) != n:
+        columns = list(zip(*rows, strict=True))
+        if _names(shapes, columns, len(rows)) != names:
             return None
-    columns = list(zip(*rows, strict=True))
-    offsets = np.cumsum([0] + [1 + p.groups for p, _ in shapes])
-    which = np.zeros(n, dtype=np.int8)
-    for k in range(1, len(shapes)):
-        which[np.array(columns[offsets[k]], dtype=object) != ""] = k
+    n = len(rows)
+    offsets, which = _offsets(shapes), _which(shapes, columns, n)
     out = {}
     for field in ("latitude_deg", "longitude_deg", "altitude_m", *_FIELDS, "time"):
+        if not any(field in slots for _, slots in shapes):
+            out[field] = np.full(n, None, dtype=object) if field == "time" else np.full(n, np.nan)
+            continue
         values = np.full(n, None, dtype=object)
         for k, (_, slots) in enumerate(shapes):
             if field in slots:
@@ -297,7 +312,32 @@ def _uniform_points(body: str) -> dict[str, np.ndarray] | None:
 _MAX_SHAPES = 8
 #: Points whose shapes are taken before a segment is read: its first point and points
 #: spread evenly through it, so that one pass usually reads a segment of mixed points.
-_SAMPLES = 16
+_SAMPLES = 8
+
+
+def _offsets(shapes: list[tuple[re.Pattern, dict[str, int]]]) -> np.ndarray:
+    """The group of each shape's ``<trkpt`` marker in :func:`_alternation` (0-based)."""
+    return np.cumsum([0] + [1 + p.groups for p, _ in shapes])
+
+
+def _which(shapes: list[tuple[re.Pattern, dict[str, int]]], columns: list[tuple],
+           n: int) -> np.ndarray:
+    """The shape each of ``n`` rows of :func:`_alternation` matched."""
+    which = np.zeros(n, dtype=np.int8)
+    offsets = _offsets(shapes)
+    for k in range(1, len(shapes)):
+        which[np.array(columns[offsets[k]], dtype=object) != ""] = k
+    return which
+
+
+def _names(shapes: list[tuple[re.Pattern, dict[str, int]]], columns: list[tuple],
+           n: int) -> int:
+    """How often ``n`` points read as ``columns`` name ``trkpt``: twice, or once in an
+    empty element."""
+    twice = np.array([0 if p.pattern.endswith("/>") else 1 for p, _ in shapes])
+    if not n or len(shapes) == 1:
+        return n * (1 + int(twice[0]))
+    return n + int(twice[_which(shapes, columns, n)].sum())
 
 
 def _sampled_shapes(body: str) -> list[tuple[re.Pattern, dict[str, int]]]:
