@@ -16,7 +16,10 @@ measured in this run, each the median of ``--repeat`` runs:
   cache (``RUNBACK_CACHE_DIR`` in a temporary folder): process start, reading the files
   from disk, the import's summaries, terrain and time zones, and the JSON output;
 
-with each runback figure's speed-up over gpxpy (gpxpy time / runback time).
+with each runback figure's speed-up over gpxpy (gpxpy time / runback time). Each is given
+as wall time and as CPU time (of this process for gpxpy and the reader; of the command's
+processes, its workers included, for the cold import): on a machine shared with other
+work the CPU times, and their ratios, are the steadier figures.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -81,28 +85,33 @@ def reader_loop(datas: list[bytes]) -> int:
     return samples
 
 
-def cold_import(paths: list[Path], tmp: Path, run: int) -> float:
-    """Wall time of ``runback activities`` over ``paths`` in a new process, empty cache."""
+def cold_import(paths: list[Path], tmp: Path, run: int) -> tuple[float, float]:
+    """Wall and CPU time of ``runback activities`` over ``paths`` in a new process with an
+    empty cache (CPU: the command's processes, its workers included)."""
     runback = Path(sys.executable).with_name("runback")
     if not runback.is_file():
         sys.exit(f"no runback command beside {sys.executable}; pip install -e . first")
     env = dict(os.environ, RUNBACK_CACHE_DIR=str(tmp / f"cache{run}"))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run([str(runback), "activities", *map(str, paths), "--format", "json"],
                           env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
         sys.exit(f"runback activities failed:\n{proc.stderr}")
-    return elapsed
+    return elapsed, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def median_time(call, repeat: int) -> tuple[float, list[float], object]:
-    times, result = [], None
+def timed(call, repeat: int) -> tuple[list[float], list[float], object]:
+    """Wall and CPU times of ``repeat`` calls, and the last call's result."""
+    walls, cpus, result = [], [], None
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         result = call()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), times, result
+        walls.append(time.perf_counter() - start)
+        cpus.append(time.process_time() - start_cpu)
+    return walls, cpus, result
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -118,18 +127,21 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{len(paths)} GPX files, {sum(map(len, datas)) / 1e6:.1f} MB (gzip undone)")
     reader_loop(datas[:1])  # imports outside the timing
 
-    def show(label, secs, runs, what=""):
-        print(f"{label:>12}: {secs:7.2f} s  (median of {', '.join(f'{r:.2f}' for r in runs)})"
-              f"{what}", flush=True)
+    def show(label, walls, cpus, base=None, what=""):
+        wall, cpu = statistics.median(walls), statistics.median(cpus)
+        ratio = "" if base is None else f"  {base[0] / wall:5.1f}x gpxpy (wall), " \
+                                        f"{base[1] / cpu:5.1f}x (CPU)"
+        print(f"{label:>12}: {wall:7.2f} s wall (runs {', '.join(f'{w:.2f}' for w in walls)})"
+              f"  {cpu:7.2f} s CPU{ratio}{what}", flush=True)
+        return wall, cpu
 
-    base, runs, points = median_time(lambda: gpxpy_loop(datas), repeat)
-    show("gpxpy", base, runs, f"  {points:,} track points")
-    secs, runs, samples = median_time(lambda: reader_loop(datas), repeat)
-    show("reader", secs, runs, f"  {samples:,} samples  {base / secs:5.1f}x gpxpy")
+    walls, cpus, points = timed(lambda: gpxpy_loop(datas), repeat)
+    base = show("gpxpy", walls, cpus, what=f"  [{points:,} track points]")
+    walls, cpus, samples = timed(lambda: reader_loop(datas), repeat)
+    show("reader", walls, cpus, base, f"  [{samples:,} samples]")
     with tempfile.TemporaryDirectory() as tmp:
         runs = [cold_import(paths, Path(tmp), i) for i in range(repeat)]
-    cold = statistics.median(runs)
-    show("cold import", cold, runs, f"  {base / cold:5.1f}x gpxpy")
+    show("cold import", [w for w, _ in runs], [c for _, c in runs], base)
 
 
 if __name__ == "__main__":

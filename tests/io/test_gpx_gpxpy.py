@@ -412,3 +412,25 @@ def test_deep_nesting_is_refused_outside_segments_and_harmless_inside():
                  f"</trkseg></trk>")
     assert same_as_gpxpy(inside) == []
     assert len(read_gpx(inside).samples) == 2
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "iso-8859-1", "windows-1252"])
+def test_declared_encodings_are_read(encoding):
+    points = "".join(pt(49 + i / 1000, stamp(i), ele=100 + i) for i in range(3))
+    text = (f'<?xml version="1.0" encoding="{encoding}"?><gpx version="1.1" creator="x" '
+            f'xmlns="{GPX11}"><trk><name>Lauf über den Berg</name><trkseg>{points}</trkseg>'
+            f"</trk></gpx>")
+    out = read_gpx(text.encode(encoding), name="enc.gpx")
+    assert out.activities["name"].iloc[0] == "Lauf über den Berg"
+    assert out.samples["altitude_m"].tolist() == [100, 101, 102]
+
+
+def test_cdata_and_comments_around_segments_do_not_confuse_the_scan():
+    points = "".join(pt(49 + i / 1000, stamp(i)) for i in range(2))
+    data = gpx(f"<trk><name><![CDATA[<trkseg> is not a segment & neither is this]]></name>"
+               f"<!-- <trkseg><trkpt lat='1' lon='1'/></trkseg> --><trkseg>{points}</trkseg>"
+               f"</trk>")
+    assert same_as_gpxpy(data) == []
+    out = read_gpx(data)
+    assert out.activities["name"].iloc[0] == "<trkseg> is not a segment & neither is this"
+    assert len(out.samples) == 2
