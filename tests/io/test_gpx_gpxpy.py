@@ -434,3 +434,18 @@ def test_cdata_and_comments_around_segments_do_not_confuse_the_scan():
     out = read_gpx(data)
     assert out.activities["name"].iloc[0] == "<trkseg> is not a segment & neither is this"
     assert len(out.samples) == 2
+
+
+@pytest.mark.parametrize("data, message", [
+    (b'<<?xml version="1.0"?><gpx/>', r"bad.gpx: (not XML|malformed XML)"),
+    (b'<?xml version="1.0"?><gpx><trk><trkseg><trkpt lat="1" lon="2"></trkseg></trk></gpx>',
+     r"bad.gpx: malformed XML: mismatched tag"),
+    (b'<?xml version="1.0"?><gpx><trk><trkseg><trkpt lat="1" lon="2"><ele>&nope;</ele>'
+     b"</trkpt></trkseg></trk></gpx>", r"bad.gpx: malformed XML: undefined entity"),
+    (b"<?xml version=\"1.0\"?><gpx><trk><trkseg><trkpt lat='1' lon='2'>\x01</trkpt>"
+     b"</trkseg></trk></gpx>", r"bad.gpx: malformed XML"),
+])
+def test_malformed_files_are_one_line_read_errors(data, message):
+    with pytest.raises(ReadError, match=message) as err:
+        read_gpx(data, name="bad.gpx")
+    assert "\n" not in str(err.value) and not isinstance(err.value, NotAnActivityError)

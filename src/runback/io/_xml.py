@@ -147,14 +147,15 @@ def xml_text(data: bytes, name: str) -> str:
         _well_formed(data)
     except (LookupError, ValueError) as e:
         raise _encoding_error(data, name) from e
-    except expat.ExpatError as first:
+    except (expat.ExpatError, ET.ParseError) as first:
         retry = _repaired(data, str(first))
         if retry is None:
-            raise _expat_error(name, first) from first
+            raise _any_error(name, first) from first
         try:
+            _check_prolog(retry, name)
             _well_formed(retry)
-        except expat.ExpatError:
-            raise _expat_error(name, first) from first
+        except (LookupError, ValueError, expat.ExpatError, ET.ParseError):
+            raise _any_error(name, first) from first
         data = retry
     text = _decoded(data)
     if "<!--" in text:
@@ -325,6 +326,11 @@ def _well_formed(data: bytes) -> None:
     """
     parser = expat.ParserCreate()
     parser.Parse(data, True)
+
+
+def _any_error(name: str, e: expat.ExpatError | ET.ParseError) -> ReadError:
+    """The ReadError of a parse error from expat or from ElementTree (the prolog check)."""
+    return _parse_error(name, e) if isinstance(e, ET.ParseError) else _expat_error(name, e)
 
 
 def _expat_error(name: str, e: expat.ExpatError) -> ReadError:
