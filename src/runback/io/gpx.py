@@ -276,7 +276,7 @@ def _uniform_points(body: str) -> dict[str, np.ndarray] | None:
     if not shapes:
         return None
     rows = _alternation(shapes).findall(body)
-    columns = list(zip(*rows, strict=True))
+    columns = _table(rows)
     if _names(shapes, columns, len(rows)) != names:  # more shapes: cut out those matched
         rest = _alternation(shapes).sub("", body)
         while (i := rest.find("<trkpt")) >= 0:
@@ -289,7 +289,7 @@ def _uniform_points(body: str) -> dict[str, np.ndarray] | None:
             shapes.append(shape)
             rest = left
         rows = _alternation(shapes).findall(body)
-        columns = list(zip(*rows, strict=True))
+        columns = _table(rows)
         if _names(shapes, columns, len(rows)) != names:
             return None
     n = len(rows)
@@ -302,7 +302,7 @@ def _uniform_points(body: str) -> dict[str, np.ndarray] | None:
         values = np.full(n, None, dtype=object)
         for k, (_, slots) in enumerate(shapes):
             if field in slots:
-                column = np.array(columns[offsets[k] + 1 + slots[field]], dtype=object)
+                column = columns[:, offsets[k] + 1 + slots[field]]
                 values = column if len(shapes) == 1 else np.where(which == k, column, values)
         out[field] = values if field == "time" else _floats(values)
     return out
@@ -320,17 +320,25 @@ def _offsets(shapes: list[tuple[re.Pattern, dict[str, int]]]) -> np.ndarray:
     return np.cumsum([0] + [1 + p.groups for p, _ in shapes])
 
 
-def _which(shapes: list[tuple[re.Pattern, dict[str, int]]], columns: list[tuple],
+def _table(rows: list) -> np.ndarray:
+    """The rows of a ``findall`` as a 2-D object array, one column per group."""
+    if not rows:
+        return np.empty((0, 0), dtype=object)
+    table = np.array(rows, dtype=object)
+    return table.reshape(len(rows), 1) if table.ndim != 2 else table
+
+
+def _which(shapes: list[tuple[re.Pattern, dict[str, int]]], columns: np.ndarray,
            n: int) -> np.ndarray:
     """The shape each of ``n`` rows of :func:`_alternation` matched."""
     which = np.zeros(n, dtype=np.int8)
     offsets = _offsets(shapes)
     for k in range(1, len(shapes)):
-        which[np.array(columns[offsets[k]], dtype=object) != ""] = k
+        which[columns[:, offsets[k]] != ""] = k
     return which
 
 
-def _names(shapes: list[tuple[re.Pattern, dict[str, int]]], columns: list[tuple],
+def _names(shapes: list[tuple[re.Pattern, dict[str, int]]], columns: np.ndarray,
            n: int) -> int:
     """How often ``n`` points read as ``columns`` name ``trkpt``: twice, or once in an
     empty element."""
