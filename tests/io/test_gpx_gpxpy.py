@@ -22,6 +22,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from gpxpy import gpxfield
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from runback.errors import NotAnActivityError, ReadError
 from runback.io._xml import parse_times
@@ -449,3 +451,57 @@ def test_malformed_files_are_one_line_read_errors(data, message):
     with pytest.raises(ReadError, match=message) as err:
         read_gpx(data, name="bad.gpx")
     assert "\n" not in str(err.value) and not isinstance(err.value, NotAnActivityError)
+
+
+# --------------------------------------------------------------------------------------------
+# Random points: any mix of shapes, layouts and namespaces reads as gpxpy reads it
+
+_PREFIXES = {"gpxtpx": TPX1, "ns3": TPX2, "": None}
+
+
+@st.composite
+def random_point(draw, i: int) -> str:
+    lat = draw(st.floats(-89, 89, allow_nan=False).map(lambda v: round(v, 7)))
+    lon = draw(st.floats(-179, 179, allow_nan=False).map(lambda v: round(v, 7)))
+    q = draw(st.sampled_from(['"', "'"]))
+    attrs = [f"lat={q}{lat}{q}", f"lon={q}{lon}{q}"]
+    if draw(st.booleans()):
+        attrs.reverse()
+    gap = draw(st.sampled_from(["", "\n", "\n    "]))
+    children = []
+    if draw(st.booleans()):
+        children.append(f"<ele>{draw(st.integers(-50, 4000)) / 10}</ele>")
+    if draw(st.integers(0, 9)):  # mostly timed
+        children.append(f"<time>{stamp(i)}</time>")
+    ext = []
+    prefix = draw(st.sampled_from(sorted(_PREFIXES)))
+    p = f"{prefix}:" if prefix else ""
+    if draw(st.booleans()):
+        ext.append(f"<{p}hr>{draw(st.integers(0, 220))}</{p}hr>")
+    if draw(st.booleans()):
+        ext.append(f"<{p}cad>{draw(st.integers(0, 120))}</{p}cad>")
+    if ext:
+        children.append(f"<extensions><{p}TrackPointExtension>{gap.join(ext)}"
+                        f"</{p}TrackPointExtension></extensions>")
+    if draw(st.booleans()):
+        children.reverse()
+    if not children:
+        return f"<trkpt {' '.join(attrs)}/>"
+    return f"<trkpt {' '.join(attrs)}>{gap}{gap.join(children)}{gap}</trkpt>"
+
+
+@st.composite
+def random_gpx(draw) -> bytes:
+    n = draw(st.integers(1, 40))
+    points = [draw(random_point(i)) for i in range(n)]
+    cuts = sorted(draw(st.sets(st.integers(1, max(n - 1, 1)), max_size=3)))
+    segments = [points[a:b] for a, b in zip([0, *cuts], [*cuts, n], strict=True)]
+    body = "".join(f"<trkseg>{''.join(s)}</trkseg>" for s in segments)
+    declarations = " ".join(f'xmlns:{k}="{v}"' for k, v in _PREFIXES.items() if k)
+    return gpx(f"<trk><name>random</name>{body}</trk>", extra=declarations)
+
+
+@settings(max_examples=60)
+@given(data=random_gpx())
+def test_random_points_read_as_gpxpy_reads_them(data):
+    assert same_as_gpxpy(data) == []

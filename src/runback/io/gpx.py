@@ -175,7 +175,7 @@ class GpxScan:
     points : dict of str to ndarray
         One array per column, one value per ``<trkpt>`` of every segment of every track:
         ``track`` and ``segment`` (indexes in file order, int64), ``time`` (the text of
-        ``<time>``, object, None when absent), ``latitude_deg``, ``longitude_deg`` [deg],
+        ``<time>`` as written, object, None when absent), ``latitude_deg``, ``longitude_deg`` [deg],
         ``altitude_m`` [m] and the extension fields ``heart_rate_bpm`` [1/min],
         ``cadence`` [1/min], ``temperature_c`` [degC], ``power_w`` [W], ``speed_m_s``
         [m/s] (float64, NaN when absent or not a number). ``speed_m_s`` is the extension's
