@@ -505,3 +505,13 @@ def random_gpx(draw) -> bytes:
 @given(data=random_gpx())
 def test_random_points_read_as_gpxpy_reads_them(data):
     assert same_as_gpxpy(data) == []
+
+
+def test_character_references_in_values_of_like_points():
+    points = "".join(f'<trkpt lat="49.00{i}" lon="7"><ele>&#49;0{i}</ele>'
+                     f"<time>&#50;021-04-06T10:00:0{i}Z</time></trkpt>" for i in range(3))
+    data = gpx(f"<trk><trkseg>{points}</trkseg></trk>")
+    assert same_as_gpxpy(data) == []
+    scan = scan_gpx(data, "r.gpx").points
+    assert scan["altitude_m"].tolist() == [100, 101, 102]
+    assert scan["time"].tolist() == [f"2021-04-06T10:00:0{i}Z" for i in range(3)]

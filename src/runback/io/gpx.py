@@ -304,7 +304,11 @@ def _uniform_points(body: str) -> dict[str, np.ndarray] | None:
             if field in slots:
                 column = columns[:, offsets[k] + 1 + slots[field]]
                 values = column if len(shapes) == 1 else np.where(which == k, column, values)
-        out[field] = values if field == "time" else _floats(values)
+        if field != "time":
+            out[field] = _floats(values)
+        else:
+            out[field] = values if "&" not in body else np.array(
+                [_clean_text(v) for v in values], dtype=object)
     return out
 
 
