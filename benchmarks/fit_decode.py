@@ -20,6 +20,7 @@ import io
 import time
 from pathlib import Path
 
+from _results import record
 from history import default_folder
 
 
@@ -99,4 +100,5 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    with record("fit_decode"):
+        main()

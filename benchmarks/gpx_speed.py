@@ -19,7 +19,8 @@ measured in this run, each the median of ``--repeat`` runs:
 with each runback figure's speed-up over gpxpy (gpxpy time / runback time). Each is given
 as wall time and as CPU time (of this process for gpxpy and the reader; of the command's
 processes, its workers included, for the cold import): on a machine shared with other
-work the CPU times, and their ratios, are the steadier figures.
+work the CPU times, and their ratios, are the steadier figures. The figures are written to
+``benchmarks/RESULTS.md`` (see ``benchmarks/_results.py``).
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _results import record
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -145,4 +148,5 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    with record("gpx_speed"):
+        main()

@@ -40,6 +40,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from _results import record
 from fit_decode import fitdecode_loop, fitparse_loop
 from history import default_folder
 
@@ -201,4 +202,5 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    with record("import_speed"):
+        main()

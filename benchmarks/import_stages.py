@@ -35,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _results import record
 from history import default_folder
 
 from runback import importer
@@ -140,4 +141,5 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    with record("import_stages"):
+        main()

@@ -29,6 +29,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "sample_data"))
 
 import make_sample_data as sample  # noqa: E402
+from _results import record  # noqa: E402
 
 from runback.log import TrainingLog  # noqa: E402
 from runback.report.render import SENSITIVITY_PERMUTATIONS, chart_list  # noqa: E402
@@ -113,4 +114,5 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    with record("report_speed"):
+        main()

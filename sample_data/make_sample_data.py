@@ -51,7 +51,8 @@ ZONE = "America/Denver"
 #: Fixed time written on zip members (the day the export was requested).
 ZIP_TIME = (2025, 10, 1, 9, 0, 0)
 #: Daily mean air temperature in Denver by month. [degC]
-DENVER_MEAN_C = {1: -1.0, 2: 0.5, 3: 4.0, 4: 8.0, 5: 13.0, 6: 19.0, 7: 23.0, 8: 22.0, 9: 17.0}
+DENVER_MEAN_C = {1: -1.0, 2: 0.5, 3: 4.0, 4: 8.0, 5: 13.0, 6: 19.0, 7: 23.0, 8: 22.0, 9: 17.0,
+                 10: 10.5, 11: 3.5, 12: -1.0}
 #: Wrist devices read warmer than the air. [degC]
 WRIST_WARMING_C = 6.0
 #: Diary columns in the order of the command-line contract.
@@ -90,11 +91,11 @@ FIT_SPORT = {"ride": ("cycling", "road"), "strength": ("training", "strength_tra
 SURFACE_SUB_SPORT = {"road": "street", "trail": "trail", "track": "track",
                      "treadmill": "treadmill"}
 #: Weeks of the main runner's season with a background flare-up instead of a descent run.
-BACKGROUND_WEEKS = (13, 25, 34)
+BACKGROUND_WEEKS = (13, 25, 34, 49)
 #: Weeks whose steep-descent run is not followed by a flare-up (the pattern is not perfect).
 UNTRIGGERED_WEEKS = (22,)
 #: No steep-descent run from this week on (a flare-up after it would fall past the diary).
-LAST_DESCENT_WEEK = 36
+LAST_DESCENT_WEEK = 56
 #: Session kinds that are runs.
 RUN_KINDS = frozenset({"easy", "intervals", "long_flat", "long_rolling", "long_trail",
                        "long_descent", "trail_easy", "treadmill"})
@@ -125,10 +126,10 @@ class Athlete:
 
 
 RUNNER = Athlete(
-    key="runner", folder="runner", start="2025-01-06", end="2025-09-28", sex="male",
+    key="runner", folder="runner", start="2025-01-06", end="2026-02-22", sex="male",
     hr_max=188.0, hr_rest=48.0, easy_speed_m_s=3.0,
     home=(39.7030, -104.9790, 1609.0), trailhead=(39.7465, -105.2110, 1790.0),
-    trigger="descent", log_share=0.88, profile=True,
+    trigger="descent", log_share=0.97, profile=True,
     device={"manufacturer": "garmin", "garmin_product": "fr935"},
     shoes={"road": "Pegasus 41", "trail": "Speedgoat 6", "fast": "Endorphin Speed 4"},
 )
@@ -208,13 +209,14 @@ def _flare_values(rng, rise: int) -> list[int]:
 
 
 def plan_runner(rng, days: pd.DatetimeIndex) -> tuple[list[Session], list[Flare]]:
-    """The main runner: a build to a September trail race; steep descents bring flare-ups.
+    """The main runner: a build to a September trail race and a winter after it; steep
+    descents bring flare-ups.
 
-    Every third Saturday (weeks 1, 4, 7, ... 34 of the season) the long run is a shuttle
+    Every third Saturday (weeks 1, 4, 7, ... 55 of the season) the long run is a shuttle
     run with a short climb and a long steep descent at 13-17 % (on trail, or on a steep
     mountain road one time in three); it is followed by a flare-up 1 or 2 days later, except
     in :data:`UNTRIGGERED_WEEKS`. Saturday runs are never skipped; other runs are, one in 12.
-    In three of those weeks (:data:`BACKGROUND_WEEKS`) there is no such run and a flare-up
+    In four of those weeks (:data:`BACKGROUND_WEEKS`) there is no such run and a flare-up
     comes on the Tuesday for no reason in the data (background). Other long runs are flat
     road, rolling road (about 400 m of climbing on grades under 7 %) or a trail up a fire
     road and back (250-350 m at 4-5.5 %). Every fourth week the Wednesday run is on a

@@ -70,29 +70,47 @@ def test_onset_end_and_gap_rules_on_a_hand_made_series():
     # days 0-9 pain 2: baseline B = 2, threshold B + k = 4.
     # day 10: 5 >= 4 and day 9 (2) < 4 -> onset. day 11: 6 (peak).
     # days 12, 13: 3, 2 < 4 -> two calm days, the flare ends on day 11.
-    # days 17-19: 5 again, only 5-7 flare-free days after day 11 -> no onset on 17, 18;
-    # day 19 has 7 flare-free days behind it but day 18 was already >= 4 -> no onset.
-    # days 20-25: 2. day 26: 6, baseline over days 12-25 = median(3, 2, 2, 2, 2, 5, 5, 5,
-    # 2, ...) = 2 -> onset; day 27 is the last day, so it is still ongoing.
-    values = [2] * 10 + [5, 6, 3, 2, 2, 2, 2, 5, 5, 5] + [2] * 6 + [6, 7]
+    # days 20-22: 5, 5, 6 again, 8-10 flare-free days after day 11 -> onset on day 20,
+    # which ends after days 23, 24 (2). Day 29: 7, 6 free days after day 22 -> within the
+    # gap, so it extends the second episode (never a flare-free day), open at the end.
+    values = [2] * 10 + [5, 6, 3, 2] + [2] * 6 + [5, 5, 6] + [2] * 6 + [7]
     fl = find_flares(series(values))
     assert list(fl.columns) == schema.columns("flares")
-    assert list(fl["onset"]) == [day(10), day(26)]
-    assert list(fl["end"]) == [day(11), day(27)]
+    assert list(fl["onset"]) == [day(10), day(20)]
+    assert list(fl["end"]) == [day(11), day(29)]
     assert list(fl["peak"]) == [6.0, 7.0]
-    assert list(fl["duration_d"]) == [2, 2]
+    assert list(fl["duration_d"]) == [2, 10]
     assert list(fl["baseline"]) == [2.0, 2.0]
     assert list(fl["ongoing"]) == [False, True]
+    assert list(fl["dated"]) == [True, True]
     assert not fl["marked"].any()
+
+
+def test_pain_back_up_within_the_gap_extends_the_episode():
+    # Flare on days 10-11, calm 12-13, high again on days 16-17 (4-5 free days): the same
+    # episode goes on to day 17; those days are flare days, never comparison days.
+    values = [2] * 10 + [5, 6, 3, 2, 2, 2, 6, 5] + [2] * 12
+    fl = find_flares(series(values))
+    assert list(fl["onset"]) == [day(10)]
+    assert list(fl["end"]) == [day(17)]
+
+
+def test_an_onset_after_a_diary_gap_is_undated():
+    values = [2] * 12 + [None, None, 6, 6, 2, 2] + [2] * 3
+    fl = find_flares(series(values))
+    assert list(fl["onset"]) == [day(14)]
+    assert list(fl["dated"]) == [False]
 
 
 def test_a_rise_right_after_the_gap_is_an_onset():
     # Flare on days 10-11, calm 12-13, the next rise on day 19: 19 - 11 - 1 = 7 free days.
     values = [2] * 10 + [5, 6, 3, 2] + [2] * 5 + [6, 2, 2]
     assert list(find_flares(series(values))["onset"]) == [day(10), day(19)]
-    # One day earlier (6 free days) it is not.
+    # One day earlier (6 free days) it is not: it extends the first episode.
     values = [2] * 10 + [5, 6, 3, 2] + [2] * 4 + [6, 2, 2, 2]
-    assert list(find_flares(series(values))["onset"]) == [day(10)]
+    fl = find_flares(series(values))
+    assert list(fl["onset"]) == [day(10)]
+    assert list(fl["end"]) == [day(18)]
 
 
 def test_baseline_needs_seven_logged_days_in_the_fourteen():

@@ -24,7 +24,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name):
+def __getattr__(name: str) -> object:
     """The names of :data:`_LAZY`, and ``__version__`` (importlib.metadata is slow to
     load), imported when first asked for."""
     if name in _LAZY:
@@ -43,7 +43,7 @@ def __getattr__(name):
     raise AttributeError(f"module 'runback' has no attribute {name!r}")
 
 
-def __dir__():
+def __dir__() -> list[str]:
     return sorted(__all__)
 
 

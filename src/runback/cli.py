@@ -362,16 +362,23 @@ def flares(diary, k, fmt):
 @click.option("--window", "window", type=click.IntRange(1, 28), default=None,
               help="Hazard window: days before each onset whose exposure counts "
                    "[default: 3, or the profile's].")
-@click.option("--permutations", type=click.IntRange(0), default=None,
-              help="Circular shifts for the permutation p-value [default: all].")
+@click.option("--washout", "washout", default="auto", show_default=True, metavar="DAYS|auto",
+              callback=lambda ctx, param, v: _washout(v),
+              help="Days after each flare-up left out while you ease back into training; "
+                   "auto estimates your own return to normal training (else 21).")
+@click.option("--permutations", type=click.IntRange(0), default=None, hidden=True,
+              help="Ignored; kept for old scripts (p-values no longer use permutations).")
 @_common
-def factors(paths, diary, window, permutations, tz, strict, units, fmt, verbose):
-    """Which factors come before flare-ups (time-stratified case-crossover).
+def factors(paths, diary, window, washout, permutations, tz, strict, units, fmt, verbose):
+    """Which factors come before flare-ups (case-crossover).
 
-    Each flare-up onset is compared with days of the same weekday in the same month; odds
-    ratios come with 95 % confidence intervals, a permutation p-value and a
-    Benjamini-Hochberg q over the pre-specified factor family. These are associations in
-    your own data, not causes, and not medical advice.
+    Each flare-up onset is compared with days of the same weekday around it; only days
+    outside every flare-up and the weeks after it (while you ease back) take part. Each
+    factor's odds ratio is adjusted (for distance and days since the last flare-up; acute
+    with chronic load; climb, descent and uneven terrain together), with a 95 % profile
+    interval, a p-value and a Benjamini-Hochberg q over the pre-specified factor family.
+    Findings are the factors that stand out and that the data can size. These are
+    associations in your own data, not causes, and not medical advice.
 
     \b
     Example:
@@ -381,11 +388,11 @@ def factors(paths, diary, window, permutations, tz, strict, units, fmt, verbose)
     try:
         log = _load(paths, tz=tz, strict=strict, verbose=verbose, diary=diary, units=units)
         _echo_red_flags(log.red_flags)
-        result = log.factors(window_days=window, n_permutations=permutations)
+        result = log.factors(window_days=window, washout_days=washout)
     except RunbackError as e:
         raise click.ClickException(str(e)) from e
     if fmt == "json":
-        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        click.echo(json.dumps(result.to_dict(units=log.units), indent=2, ensure_ascii=False))
         return
     f = result.factors
     out = f[["factor", "odds_ratio", "ci_low", "ci_high", "p_value", "q_value", "n_onsets",
@@ -393,15 +400,24 @@ def factors(paths, diary, window, permutations, tz, strict, units, fmt, verbose)
     if fmt == "csv":
         _emit(out, "csv")
         return
+    from runback import display
+    from runback.report.summary import finding_sentences
+
     click.echo(f"{result.n_onsets} flare-up onsets ({result.power}); "
-               f"window: {result.window_days} days before each onset")
+               f"window: {result.window_days} days before each onset; "
+               f"washout: {result.washout_days} days after each flare-up")
+    for sentence in finding_sentences(result, units=log.units):
+        click.echo(sentence)
+    click.echo("")
     table = pd.DataFrame({
         "factor": f["factor"],
-        "odds ratio": f["odds_ratio"].round(2),
-        "95% CI": [f"{lo:.2f}-{hi:.2f}" if pd.notna(lo) and pd.notna(hi) else "-"
+        "odds ratio/SD": [display.ratio_text(v) for v in f["odds_ratio"]],
+        "95% CI": [f"{display.ratio_text(lo)} to {display.ratio_text(hi)}"
+                   if pd.notna(lo) and pd.notna(hi) else "-"
                    for lo, hi in zip(f["ci_low"], f["ci_high"], strict=True)],
         "p": f["p_value"].round(3),
         "q": f["q_value"].round(3),
+        "finding": ["yes" if v else "" for v in f["finding"].fillna(False)],
     })
     _emit(out, "table", table)
     for w in result.warnings:
@@ -411,10 +427,23 @@ def factors(paths, diary, window, permutations, tz, strict, units, fmt, verbose)
 
 # --- HTML reports ----------------------------------------------------------------------
 
+def _washout(value: str) -> int | str:
+    if value == "auto":
+        return value
+    try:
+        days = int(value)
+    except ValueError:
+        days = -1
+    if days < 0:
+        raise click.BadParameter(f"{value!r} is neither 'auto' nor a number of days >= 0")
+    return days
+
+
 def _report_options(f):
     """Options of the HTML report commands (no --format: the output is one HTML file)."""
-    f = click.option("--permutations", type=click.IntRange(0), default=None,
-                     help="Circular shifts for the permutation p-values [default: all].")(f)
+    f = click.option("--permutations", type=click.IntRange(0), default=None, hidden=True,
+                     help="Ignored; kept for old scripts (p-values no longer use "
+                          "permutations).")(f)
     f = click.option("--title", help="Page title.")(f)
     f = click.option("--show-routes", is_flag=True,
                      help="Draw the shapes of the latest runs' routes (no map). Off by "
@@ -639,3 +668,82 @@ def diary_show(last, fmt, file):
     out["flare"] = ["yes" if f else None for f in pain["flare"]]
     shown = out[[c for c in SHOW_COLUMNS if c in ("date", "pain") or out[c].notna().any()]]
     _emit(out, fmt, shown.map(lambda v: "-" if v is None else v))
+
+
+# --- the web diary ---------------------------------------------------------------------
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--diary", "diary_file", type=click.Path(dir_okay=False), default=None,
+              help="The diary CSV (created at the first save). With --team: its name "
+                   "inside each athlete's folder [default: pain_diary.csv].")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; anything but loopback (e.g. 0.0.0.0, to log "
+                   "from a phone on the same network) requires a secret.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
+              help="Port to listen on.")
+@click.option("--token", metavar="T", envvar="RUNBACK_TOKEN",
+              help="The secret every visitor must bring ($RUNBACK_TOKEN); generated and "
+                   "printed with the address when the host is not loopback.")
+@click.option("--team", is_flag=True,
+              help="Coach view: each PATH is one athlete's folder with its own diary.")
+@click.option("--tz", "tz", metavar="ZONE",
+              help="The runner's time zone for 'today' (default: the profile's, else this "
+                   "computer's).")
+def serve(paths, diary_file, host, port, token, team, tz):
+    """A local web page for the pain diary: today's entry, the diary, the live report.
+
+    Log a day in ten seconds from a phone or a laptop; correct it later; see the report of
+    PATH... and the diary, rebuilt when they change. Saves go to the diary file through the
+    same locked, atomic writer as 'runback diary add'. It listens on 127.0.0.1 unless told
+    otherwise; any other address needs a secret, and every page answers 401 without it.
+    Ctrl-C stops it.
+
+    \b
+    Example:
+      runback serve watch_exports/ --diary pain_diary.csv
+      runback serve watch_exports/ --diary pain_diary.csv --host 0.0.0.0
+      runback serve squad/ana squad/ben --team
+    """
+    from runback.web import Athlete, ServeConfig, create_app, open_url, serve_app
+    from runback.web.athletes import slug
+    from runback.web.server import needs_secret, new_token
+
+    if tz is not None:
+        try:
+            parse_zone(tz)
+        except RunbackError as e:
+            raise click.ClickException(str(e)) from e
+    try:
+        if team:
+            if not paths:
+                raise click.UsageError("--team needs at least one athlete folder (PATH)")
+            missing = [p for p in paths if not os.path.isdir(p)]
+            if missing:
+                raise click.UsageError(f"--team: not a folder: {missing[0]}")
+            name = diary_file or DIARY_FILE_DEFAULT
+            athletes = [Athlete(slug(p), [p], os.path.join(p, name), tz=tz) for p in paths]
+            names = [a.name for a in athletes]
+            if len(set(names)) != len(names):
+                raise click.UsageError("two athlete folders have the same name")
+        else:
+            if diary_file is None:
+                raise click.UsageError("give the diary file with --diary F (created at "
+                                       "the first save)")
+            athletes = [Athlete("me", list(paths), diary_file, tz=tz)]
+    except RunbackError as e:
+        raise click.ClickException(str(e)) from e
+    if token is not None and not token.strip():
+        raise click.UsageError("--token must not be empty")
+    if token is None and needs_secret(host):
+        token = new_token()
+    app = create_app(ServeConfig(athletes, team=team, token=token, prebuild=True))
+
+    def announce(bound: int) -> None:
+        click.echo(f"runback serve: open {open_url(host, bound, token)}  (Ctrl-C stops)",
+                   err=True)
+
+    try:
+        serve_app(app, host, port, announce)
+    except OSError as e:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {e.strerror or e}") from e

@@ -42,7 +42,7 @@ def _richness(df: pd.DataFrame) -> pd.DataFrame:
     }, index=df.index)
 
 
-def _same_sport(a, b) -> bool:
+def _same_sport(a: str | None, b: str | None) -> bool:
     if pd.isna(a) or pd.isna(b):
         return True
     return a == b or a in _VAGUE_SPORTS or b in _VAGUE_SPORTS
@@ -78,14 +78,15 @@ def merge_duplicates(activities: pd.DataFrame, *, max_start_gap_s: float = 120.0
     order = np.argsort(np.where(valid, t, np.inf), kind="stable")
     parent = np.arange(len(df))
 
-    def find(i):
+    def find(i: int) -> int:
         while parent[i] != i:
             parent[i] = parent[parent[i]]
-            i = parent[i]
+            i = int(parent[i])
         return i
 
     keys = df["file_key"].to_numpy()
-    sports = df["sport"].to_numpy(dtype=object, na_value=None)
+    # pandas-stubs has no overload for na_value=None
+    sports = df["sport"].to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]
     for a_pos, i in enumerate(order):
         if not valid[i]:
             break
@@ -112,7 +113,7 @@ def merge_duplicates(activities: pd.DataFrame, *, max_start_gap_s: float = 120.0
     reps = pd.Series(ranked.index[first_of_group], index=ranked["_group"][first_of_group])
     singles = groups[size == 1]
     keep = pd.concat([pd.Series(singles.index, index=singles.to_numpy()), reps]).sort_index()
-    out = df.loc[keep.to_numpy()].copy()
+    out: pd.DataFrame = df.loc[keep.to_numpy()].copy()
     if len(reps):
         fill = _merged_fields(df.loc[ranked.index], ranked["_group"]).loc[reps.index]
         for col in fill.columns:
@@ -135,9 +136,9 @@ def _merged_fields(ranked: pd.DataFrame, group: pd.Series) -> pd.DataFrame:
         values = ranked[col]
         telling = values.mask(values.isin(vague)).groupby(g, sort=True).first()
         out[col] = telling.fillna(values.groupby(g, sort=True).nth(0).set_axis(telling.index))
-    sources = {}
+    sources: dict[object, list[str]] = {}
     for key, text in zip(g, ranked["sources"], strict=True):
         parts = sources.setdefault(key, [])
         parts += [p for p in str(text).split(" | ") if p not in parts]
-    out["sources"] = pd.Series({k: " | ".join(v) for k, v in sources.items()})
+    out["sources"] = pd.Series([" | ".join(v) for v in sources.values()], index=list(sources))
     return out

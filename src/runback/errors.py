@@ -48,7 +48,8 @@ class ReadError(RunbackError):
         Where in the file: a byte offset, a line number or an element name.
     """
 
-    def __init__(self, path, reason: str, position=None):
+    def __init__(self, path: str | os.PathLike[str] | None, reason: str,
+                 position: int | str | None = None) -> None:
         self.path = None if path is None else os.fspath(path)
         self.reason = reason
         self.position = position

@@ -106,6 +106,25 @@ class TrainingLog:
                             self.profile)
         return schema.conform(acts, "activities")
 
+    @cached_property
+    def load_notes(self) -> list[str]:
+        """Which load scale the sessions are on, and how many were calibrated to it."""
+        methods = self.activities["load_method"].dropna().astype(str)
+        if methods.empty:
+            return []
+        scale = methods.str.split(" ").str[0].mode().iloc[0]
+        words = {"trimp": "TRIMP (heart rate)", "srpe": "session RPE", "rtss": "rTSS-like",
+                 "distance": "kilometres"}
+        notes = [f"load is on one scale, {words.get(scale, scale)}, for all "
+                 f"{len(methods)} sessions"]
+        calibrated = methods[methods != scale]
+        if len(calibrated):
+            by = calibrated.str.extract(r"from (.+)\)")[0].value_counts()
+            parts = ", ".join(f"{n} from {src}" for src, n in by.items())
+            notes[0] += (f"; {len(calibrated)} without it were calibrated to it ({parts}): "
+                         "your sources mix, so read load with care")
+        return notes
+
     @property
     def hr_hist(self) -> pd.DataFrame:
         """Seconds at each heart rate per activity (rows activity_id, columns bpm)."""
@@ -143,28 +162,38 @@ class TrainingLog:
         return weekly_table(self.daily)
 
     def factors(self, *, window_days: int | None = None, n_permutations: int | None = None,
-                seed: int = 0, factors=None) -> FactorResult:
-        """Which factors come before flare-ups: the time-stratified case-crossover analysis.
+                seed: int = 0, factors=None, washout_days: int | str = "auto"
+                ) -> FactorResult:
+        """Which factors come before flare-ups: the case-crossover analysis.
 
-        ``window_days`` defaults to the profile's hazard window (3 days). The diary's red
-        flags are attached to the result, to be shown before anything else.
+        ``window_days`` defaults to the profile's hazard window (3 days); ``washout_days``
+        to ``auto`` (the runner's own return to normal training after flare-ups, else 21
+        days). The diary's red flags are attached to the result, to be shown before
+        anything else. ``n_permutations`` and ``seed`` are accepted for compatibility and
+        ignored: p-values are penalised likelihood-ratio tests.
         """
         from runback.factors import case_crossover
 
         window = window_days or self.profile.hazard_window_days
-        result = case_crossover(self.daily, window_days=window, n_permutations=n_permutations,
-                                seed=seed, factors=factors)
+        result = case_crossover(self.daily, window_days=window, washout_days=washout_days,
+                                factors=factors)
         result.red_flags = list(self.red_flags["message"]) if len(self.red_flags) else []
         if not self.has_diary:
             result.warnings.insert(0, "no pain diary given: no flare-ups to analyse")
+        result.warnings[:0] = self.load_notes
         return result
 
-    def sensitivity(self, *, n_permutations: int | None = 200, seed: int = 0) -> pd.DataFrame:
-        """Factor estimates over flare thresholds k (1.5, 2, 3) and windows (1, 3, 7 days)."""
+    def sensitivity(self, *, n_permutations: int | None = None, seed: int = 0) -> pd.DataFrame:
+        """Factor estimates as the flare threshold k (1.5, 2, 3), the hazard window (1, 3, 7
+        days) and the washout (14, 21, 28 days) change, one at a time."""
         from runback.factors import sensitivity_grid
 
-        return sensitivity_grid(self.daily, self.daily_pain, n_permutations=n_permutations,
-                                seed=seed)
+        def flares_at(pain_daily, k):
+            return find_flares(pain_daily, k=k)
+
+        return sensitivity_grid(self.daily, self.daily_pain, find_flares=flares_at,
+                                k=self.profile.flare_k,
+                                window_days=self.profile.hazard_window_days)
 
     # ------------------------------------------------------------------------------------
     # Charts and the report (thin wrappers over runback.plots and runback.report)

@@ -140,8 +140,11 @@ def find_flares(daily_pain: pd.DataFrame, *, k: float = 2.0, baseline_days: int 
       (for a marked episode without a baseline, any unmarked logged day counts as calm);
     - a new onset, marked or not, needs at least ``min_gap`` flare-free days since the
       last end, so one episode is never counted twice and onsets stay separate for the
-      case-crossover analysis. A rise within the gap is not an onset and its days are
-      not flare days.
+      case-crossover analysis. Pain back at or above the episode's threshold (or a marked
+      day) within the gap extends that episode: it is never a flare-free day;
+    - an onset is *dated* when the day before it is logged. After a diary gap the real
+      start may lie inside the gap: the flare-up is shown, but never analysed as a case
+      (its hazard window is not known).
 
     Days without an entry are neither calm nor high: "previous day" and "consecutive"
     refer to logged days.
@@ -170,7 +173,8 @@ def find_flares(daily_pain: pd.DataFrame, *, k: float = 2.0, baseline_days: int 
         The ``flares`` table: onset, end, peak [NRS], duration_d [d], baseline [NRS] (NA
         for a marked episode without enough history), marked, pain_type (most frequent
         over the episode; ties go to the earliest), ongoing (still open on the last
-        logged day; ``end`` is then its last high day).
+        logged day; ``end`` is then its last high day), dated (the day before the onset is
+        logged).
 
     Raises
     ------
@@ -206,7 +210,11 @@ def find_flares(daily_pain: pd.DataFrame, *, k: float = 2.0, baseline_days: int 
             threshold = base + rise(base, k)
             crossing = nrs[i] >= threshold and not previous >= threshold
             gap_ok = last_end is None or i - last_end - 1 >= min_gap
-            if gap_ok and (crossing or marked[i]):
+            if not gap_ok and episodes and (marked[i] or nrs[i] >= episodes[-1]["threshold"]):
+                # pain back at the flare level within the gap: the same episode goes on
+                current = episodes.pop()
+                current.update({"last_high": i, "calm": 0})
+            elif gap_ok and (crossing or marked[i]):
                 current = {"onset": i, "baseline": base, "threshold": threshold,
                            "marked": bool(marked[i]), "last_high": i, "calm": 0}
         else:
@@ -392,5 +400,6 @@ def _flares_frame(episodes: list[dict], days: pd.DatetimeIndex, nrs: np.ndarray,
             "marked": e["marked"],
             "pain_type": max(dict.fromkeys(kinds), key=kinds.count) if kinds else pd.NA,
             "ongoing": e["ongoing"],
+            "dated": bool(e["onset"] > 0 and not np.isnan(nrs[e["onset"] - 1])),
         })
     return schema.conform(pd.DataFrame(rows), "flares", extra=True)

@@ -247,18 +247,10 @@ def _finite_max(values: np.ndarray, default: float = 1.0) -> float:
 
 
 def _fmt_or(v: float) -> str:
-    """An odds ratio in 2-3 significant figures, ``>999`` and ``<0.001`` at the ends."""
-    if v >= OR_CLIP:
-        return f">{OR_CLIP - 1:.0f}"
-    if v < 1 / OR_CLIP:
-        return f"<{1 / OR_CLIP:g}"
-    if v >= 100:
-        return f"{v:.0f}"
-    if v >= 10:
-        return f"{v:.1f}"
-    if v >= 0.1:
-        return f"{v:.2f}"
-    return f"{v:.3f}"
+    """An odds ratio as every report shows it (:func:`runback.display.ratio_text`)."""
+    from runback.display import ratio_text
+
+    return ratio_text(v)
 
 
 def _fmt_q(q: float) -> str:
@@ -792,18 +784,22 @@ def plot_sensitivity(grid: pd.DataFrame, *, ax: Axes | None = None,
     if len(grid) == 0:
         return _no_data(ax, title, "no sensitivity analysis")
     _require(grid, ("k", "window_days", "factor", "odds_ratio"), "sensitivity grid")
-    g = grid.drop_duplicates(["factor", "k", "window_days"])
+    g = grid.copy()
+    if "washout_days" not in g.columns:
+        g["washout_days"] = np.nan
+    g = g.drop_duplicates(["factor", "k", "window_days", "washout_days"])
     factors = list(pd.unique(g["factor"].astype("string")))
-    combos = sorted(set(zip(_num(g, "k"), _num(g, "window_days"), strict=True)))
+    wash = np.nan_to_num(_num(g, "washout_days"), nan=-1.0)
+    combos = sorted(set(zip(_num(g, "k"), _num(g, "window_days"), wash, strict=True)))
     orr = _num(g, "odds_ratio")
     logor = np.where(np.isfinite(orr) & (orr > 0), np.log(np.where(orr > 0, orr, 1.0)),
                      np.nan)
     values = np.full((len(factors), len(combos)), np.nan)
     row_of = {f: i for i, f in enumerate(factors)}
     col_of = {c: j for j, c in enumerate(combos)}
-    for f, k, w, v in zip(g["factor"].astype("string"), _num(g, "k"), _num(g, "window_days"),
-                          logor, strict=True):
-        values[row_of[f], col_of[(k, w)]] = v
+    for f, k, w, wo, v in zip(g["factor"].astype("string"), _num(g, "k"),
+                              _num(g, "window_days"), wash, logor, strict=True):
+        values[row_of[f], col_of[(k, w, wo)]] = v
     limit = math.log(OR_CLIP)
     finite = np.abs(values[np.isfinite(values)])
     span = min(max(float(finite.max()) if finite.size else 0.0, math.log(2.0)), limit)
@@ -816,12 +812,13 @@ def plot_sensitivity(grid: pd.DataFrame, *, ax: Axes | None = None,
         ax.text(j, i, _fmt_or(math.exp(values[i, j])), ha="center", va="center", fontsize=7,
                 color="white" if dark else PALETTE["text"])
     ax.set_xticks(np.arange(len(combos)),
-                  [f"k={k:g}\n{w:g} d" for k, w in combos])
+                  [f"k={k:g}\n{w:g} d" + (f"\nwash {wo:g} d" if wo >= 0 else "")
+                   for k, w, wo in combos])
     ax.set_yticks(np.arange(len(factors)), factors)
     ax.tick_params(length=0)
     for spine in ax.spines.values():
         spine.set_visible(False)
-    _style(ax, title, "flare threshold k [NRS points] and hazard window [d]", "")
+    _style(ax, title, "flare threshold k [NRS points], hazard window and washout [d]", "")
     if colorbar:
         bar = ax.figure.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
         steps = (0.5, 1, 2) if span < math.log(10) else (0.001, 0.01, 0.1, 1, 10, 100, 1000)

@@ -114,7 +114,7 @@ class AthleteProfile:
     birth_year: int | None = None
     notes: tuple[str, ...] = field(default=())
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         problem = _check(self)
         if problem:
             raise RunbackError(f"athlete profile: {problem}")
@@ -138,7 +138,7 @@ class AthleteProfile:
         return hashlib.sha256(blob).hexdigest()[:10]
 
 
-def load_profile(path: str | os.PathLike) -> AthleteProfile:
+def load_profile(path: str | os.PathLike[str]) -> AthleteProfile:
     """Read the ``[athlete]`` table of a ``runback.toml`` file.
 
     Parameters
@@ -183,7 +183,7 @@ def load_profile(path: str | os.PathLike) -> AthleteProfile:
         raise RunbackError(f"{name}: {reason}") from e
 
 
-def find_profile(paths: Iterable[str | os.PathLike]) -> Path | None:
+def find_profile(paths: Iterable[str | os.PathLike[str]]) -> Path | None:
     """The first ``runback.toml`` in, or next to, the given folders or files.
 
     For each path in order, looks in the folder itself (a file's own folder) and then in
@@ -222,27 +222,25 @@ def with_estimates(profile: AthleteProfile, hr_hist: pd.DataFrame) -> AthletePro
         estimate and for an unknown sex.
     """
     notes = list(profile.notes)
-    changes = {}
-    if profile.hr_max is None:
+    hr_max, hr_rest = profile.hr_max, profile.hr_rest
+    if hr_max is None:
         est = _hr_percentile(hr_hist, HR_MAX_PERCENTILE)
         if est is None:
             notes.append("HR max unknown and no heart rate in the data: TRIMP not computed")
         else:
-            changes["hr_max"] = est
+            hr_max = est
             notes.append(f"HR max {est:.0f} estimated from your data "
                          f"({HR_MAX_PERCENTILE:g}th percentile)")
-    if profile.hr_rest is None:
-        changes["hr_rest"] = DEFAULT_HR_REST_BPM
+    if hr_rest is None:
+        hr_rest = DEFAULT_HR_REST_BPM
         notes.append(f"HR rest {DEFAULT_HR_REST_BPM:.0f} assumed (a default, not measured)")
     if profile.sex is None:
         notes.append(f"sex not set: TRIMP uses the men's weighting b = {BANISTER_B['male']}")
-    hr_max = changes.get("hr_max", profile.hr_max)
-    hr_rest = changes.get("hr_rest", profile.hr_rest)
-    if hr_max is not None and hr_rest is not None and hr_rest >= hr_max:
-        changes["hr_rest"] = None
+    if hr_max is not None and hr_rest >= hr_max:
         notes.append(f"HR rest {hr_rest:.0f} is not below HR max {hr_max:.0f}: "
                      "TRIMP not computed")
-    return dataclasses.replace(profile, notes=tuple(notes), **changes)
+        hr_rest = None
+    return dataclasses.replace(profile, notes=tuple(notes), hr_max=hr_max, hr_rest=hr_rest)
 
 
 def _hr_percentile(hr_hist: pd.DataFrame, pct: float) -> float | None:
@@ -261,7 +259,7 @@ def _hr_percentile(hr_hist: pd.DataFrame, pct: float) -> float | None:
     return float(bpm[order][min(i, len(cum) - 1)])
 
 
-def _pace_s(value) -> float:
+def _pace_s(value: object) -> float:
     """Seconds per km from 270, 270.0 or "4:30"."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)

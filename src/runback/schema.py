@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -264,14 +265,15 @@ TABLES: dict[str, tuple[Column, ...]] = {
         ("marked", B, "", "the user marked the onset as a flare"),
         ("pain_type", STR, "", "most frequent pain type during the flare-up"),
         ("ongoing", B, "", "not ended by the last diary day (end = last high day)"),
+        ("dated", B, "", "the day before the onset is logged (else shown, never analysed)"),
     ),
     "factors": _cols(
-        ("factor", STR, "", "factor name (cli-contract.md)"),
+        ("factor", STR, "", "factor name (docs/cli-contract.md)"),
         ("window", STR, "", "hazard window, e.g. d-3..d-1"),
         ("odds_ratio", F, "1", "odds ratio per person-SD (or exposed vs not)"),
         ("ci_low", F, "1", "95 % confidence interval, lower"),
         ("ci_high", F, "1", "95 % confidence interval, upper"),
-        ("p_value", F, "1", "circular-shift permutation p-value"),
+        ("p_value", F, "1", "penalised likelihood-ratio p-value (adjusted model)"),
         ("q_value", F, "1", "Benjamini-Hochberg q over the factor family"),
         ("n_onsets", "int64", "", "onsets with usable referents"),
         ("method", STR, "", "clogit, firth-clogit, exact bound ..."),
@@ -344,7 +346,7 @@ def _empty(table: str) -> pd.DataFrame:
     return pd.DataFrame({c.name: pd.Series([], dtype=c.dtype) for c in _table(table)})
 
 
-def from_columns(table: str, values: dict, n: int) -> pd.DataFrame:
+def from_columns(table: str, values: dict[str, Any], n: int) -> pd.DataFrame:
     """A ``table`` frame of ``n`` rows from arrays, the columns not given missing (NA).
 
     The arrays should hold their columns' dtypes already (then :func:`conform` has nothing
@@ -373,13 +375,16 @@ def _labels(table: str) -> pd.Index:
     return pd.Index([c.name for c in _table(table)])
 
 
-def _blocks(spec: tuple[Column, ...], values: dict, n: int) -> list | None:
+def _blocks(spec: tuple[Column, ...], values: dict[str, Any],
+            n: int) -> list[tuple[Any, np.ndarray]] | None:
     """The blocks of a :func:`from_columns` frame, as ``pd.DataFrame(dict)`` would
     consolidate them: one 2-D block of the float64 columns, one of the int64 columns, and
     one block per column of any other dtype. None when a given array is not already a
     1-D array of ``n`` values at its column's dtype.
     """
-    floats, ints, blocks = [], [], []
+    floats: list[tuple[int, np.ndarray | None]] = []
+    ints: list[tuple[int, np.ndarray | None]] = []
+    blocks: list[tuple[Any, np.ndarray]] = []
     for i, c in enumerate(spec):
         v = values.get(c.name)
         if isinstance(v, pd.arrays.NumpyExtensionArray):  # what Series.array gives
@@ -408,7 +413,7 @@ def _blocks(spec: tuple[Column, ...], values: dict, n: int) -> list | None:
     return blocks
 
 
-def _from_numpy(v, dtype: str):
+def _from_numpy(v: Any, dtype: str) -> Any:
     """A text column given as an object array, or a UTC column given naive, at ``dtype``."""
     if isinstance(v, np.ndarray) and v.ndim == 1:
         if dtype == STR and v.dtype == object:
@@ -442,7 +447,7 @@ def concat_columns(table: str, parts: list[Columns]) -> pd.DataFrame:
     return from_columns(table, values, n)
 
 
-def _fill(dtype: np.dtype):
+def _fill(dtype: np.dtype[Any]) -> float | np.datetime64 | int | None:
     """The missing value of a numpy column (0 for integer counts)."""
     if dtype.kind == "f":
         return np.nan
@@ -475,7 +480,7 @@ def conform(df: pd.DataFrame, table: str, *, extra: bool = True) -> pd.DataFrame
     return pd.DataFrame(out, index=df.index)
 
 
-def _conforming(df: pd.DataFrame, labels: list, spec: tuple[Column, ...], extra: bool) -> bool:
+def _conforming(df: pd.DataFrame, labels: list[Any], spec: tuple[Column, ...], extra: bool) -> bool:
     """Whether ``df`` (columns ``labels``) holds the columns of ``spec`` first, in order, at
     their dtypes, and other columns only when ``extra`` allows them."""
     n = len(spec)
@@ -492,7 +497,7 @@ _LABELS = pd.Index(["part"])
 
 
 @cache
-def _dtype(name: str):
+def _dtype(name: str) -> np.dtype[Any] | pd.api.extensions.ExtensionDtype:
     """The pandas dtype ``name`` stands for; equal dtypes also print as ``name``."""
     return pd.api.types.pandas_dtype(name)
 

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import functools
 import os
-from datetime import timedelta, timezone
+from datetime import timedelta, timezone, tzinfo
+from typing import TYPE_CHECKING, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
@@ -31,13 +32,16 @@ import pandas as pd
 
 from runback.errors import RunbackError
 
+if TYPE_CHECKING:
+    from timezonefinder import TimezoneFinder
+
 __all__ = ["resolve_local_dates", "parse_zone", "zone_at", "machine_zone", "offset_label",
            "zone_memo", "remember_zones"]
 
 NEARBY = pd.Timedelta(days=7)
 
 
-def parse_zone(name: str):
+def parse_zone(name: str) -> tzinfo:
     """A tzinfo for an IANA name (``Europe/Paris``), ``UTC`` or a fixed ``UTC+08:00``.
 
     Raises
@@ -71,10 +75,10 @@ def offset_label(seconds: float) -> str:
 
 
 @functools.lru_cache(maxsize=1)
-def _finder():
+def _finder() -> TimezoneFinder:
     from timezonefinder import TimezoneFinder
 
-    # in memory: about 0.05 s to load, and no open files left for the interpreter to close
+    # in memory: quick to load, and no open files left for the interpreter to close
     return TimezoneFinder(in_memory=True)
 
 
@@ -110,7 +114,7 @@ def zone_memo() -> tuple[str, dict[str, str | None]]:
     return _finder_version(), dict(_MEMO)
 
 
-def remember_zones(version: str, memo: dict) -> None:
+def remember_zones(version: str, memo: object) -> None:
     """Take zones of :func:`zone_memo` from an earlier run (ignored for another version)."""
     if version == _finder_version() and isinstance(memo, dict):
         _MEMO.update((k, v) for k, v in memo.items()
@@ -158,7 +162,9 @@ def machine_zone() -> str:
 
 
 def _offset_s(zone: str, when: pd.Timestamp) -> float:
-    return when.tz_convert(parse_zone(zone)).utcoffset().total_seconds()
+    offset = when.tz_convert(parse_zone(zone)).utcoffset()
+    assert offset is not None  # an aware time always has an offset
+    return offset.total_seconds()
 
 
 def resolve_local_dates(activities: pd.DataFrame, *, tz: str | None = None,
@@ -194,7 +200,8 @@ def resolve_local_dates(activities: pd.DataFrame, *, tz: str | None = None,
         offsets = df["utc_offset_s"].to_numpy("float64", na_value=np.nan)
         lat = df["start_lat_deg"].to_numpy("float64", na_value=np.nan)
         lon = df["start_lon_deg"].to_numpy("float64", na_value=np.nan)
-        found, how = [None] * n, [None] * n
+        found: list[str | None] = [None] * n
+        how: list[str | None] = [None] * n
         for j, when in enumerate(start.array):
             gz = zone_at(lat[j], lon[j]) if not np.isnan(lat[j]) else None
             if not np.isnan(offsets[j]) and pd.notna(when):
@@ -225,7 +232,7 @@ def resolve_local_dates(activities: pd.DataFrame, *, tz: str | None = None,
     local_date = pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
     for i in df.index[local_only]:
         zone = parse_zone(zones[i])
-        ls = df.at[i, "local_start"]
+        ls = cast(pd.Timestamp, df.at[i, "local_start"])
         local_date[i] = ls.normalize()
         start[i] = pd.Timestamp(ls).tz_localize(zone, ambiguous=True,
                                                 nonexistent="shift_forward").tz_convert("UTC")

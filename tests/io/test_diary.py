@@ -240,3 +240,98 @@ def test_concurrent_processes_lose_no_entry(tmp_path):
     with open(path) as fh:
         assert sum(line.startswith("date,") for line in fh) == 1
     assert not [n for n in os.listdir(tmp_path) if n.endswith(".tmp")]
+
+
+# --- save_entry: correcting a row in place -------------------------------------------
+
+def _key_of(path, line):
+    return diary.row_keys(path)[line]
+
+
+def test_save_entry_replaces_one_row_and_keeps_every_other_byte(tmp_path):
+    path = tmp_path / "d.csv"
+    body = ("date;pain;mood;notes\r\n"
+            "2025-03-04;2;fine;\"two\r\nlines\"\r\n"
+            "2025-03-05;6;grim;ouch\r\n"
+            "2025-03-06;1;ok;\r\n")
+    path.write_bytes(body.encode("utf-8"))
+    key = _key_of(path, 4)
+    assert diary.save_entry(path, {"date": "2025-03-05", "pain": 3, "notes": "better"},
+                            replaces=key, today=TODAY) == "replaced"
+    assert path.read_bytes().decode() == body.replace("2025-03-05;6;grim;ouch",
+                                                       "2025-03-05;3;grim;better")
+    # the multi-line row is found by its key too, and the extra column keeps its value
+    key = _key_of(path, 2)
+    diary.save_entry(path, {"date": "2025-03-04", "pain": 0}, replaces=key, today=TODAY)
+    res = read_diary(path, today=TODAY)
+    assert res.problems == []
+    assert list(res.pain["pain"]) == [0, 3, 1]
+    assert path.read_text().splitlines()[1] == "2025-03-04;0;fine;"
+
+
+def test_save_entry_appends_when_the_row_changed_or_vanished(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text(HEADER + "\n2025-03-04,2,,,,,,,,\n2025-03-05,6,,,,,,,,\n")
+    key = _key_of(path, 3)
+    path.write_text(HEADER + "\n2025-03-04,2,,,,,,,,\n2025-03-05,7,,,,,,,,\n")  # edited
+    assert diary.save_entry(path, {"date": "2025-03-05", "pain": 1}, replaces=key,
+                            today=TODAY) == "appended"
+    assert list(read_diary(path, today=TODAY).pain["pain"]) == [2, 7, 1]
+    key = _key_of(path, 2)                                     # 2025-03-04's row
+    assert diary.save_entry(path, {"date": "2025-03-06", "pain": 3}, replaces=key,
+                            today=TODAY) == "appended"          # never moved to another day
+    assert list(read_diary(path, today=TODAY).pain["pain"]) == [2, 7, 1, 3]
+    for bad in ("", "nonsense", "3:", ":abc", "99:0000000000000000"):
+        assert diary.save_entry(path, {"date": "2025-03-06", "pain": 0}, replaces=bad,
+                                today=TODAY) == "appended"
+
+
+def test_save_entry_finds_a_row_that_moved_and_writes_nothing_when_unchanged(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text(HEADER + "\n2025-03-05,6,,,,,,,,\n")
+    key = _key_of(path, 2)
+    path.write_text(HEADER + "\n2025-03-01,1,,,,,,,,\n2025-03-05,6,,,,,,,,\n")  # added above
+    assert diary.save_entry(path, {"date": "2025-03-05", "pain": 6}, replaces=key,
+                            today=TODAY) == "unchanged"
+    assert diary.save_entry(path, {"date": "2025-03-05", "pain": 5}, replaces=key,
+                            today=TODAY) == "replaced"
+    assert list(read_diary(path, today=TODAY).pain["pain"]) == [1, 5]
+
+
+def test_save_entry_adds_a_known_column_when_replacing(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("date,pain\n2025-03-04,2\n2025-03-05,6\n")
+    key = _key_of(path, 3)
+    diary.save_entry(path, {"date": "2025-03-05", "pain": 6, "flare": True}, replaces=key,
+                     today=TODAY)
+    assert path.read_text() == "date,pain,flare\n2025-03-04,2\n2025-03-05,6,yes\n"
+
+
+def test_save_entry_validates_as_the_reader_and_uses_the_runners_today(tmp_path):
+    path = tmp_path / "d.csv"
+    for entry, words in (({"date": "2025-07-01", "pain": 2}, "in the future"),
+                         ({"date": "2025-06-01", "pain": 11}, "outside 0-10"),
+                         ({"date": "2025-06-01", "pain": 2, "red_flags": "itch"},
+                          "unknown red flags 'itch'")):
+        assert any(words in p for p in diary.check_entry(entry, today=TODAY))
+        with pytest.raises(DiaryError, match=words):
+            diary.save_entry(path, entry, today=TODAY)
+    assert not path.exists()
+    assert diary.check_entry({"date": "2025-07-01", "pain": 2},
+                             today=dt.date(2025, 7, 1)) == []
+    assert diary.check_entry({"pain": 2}, today=TODAY) == []          # date: today
+
+
+def test_an_interrupted_write_leaves_no_temporary_file(tmp_path, monkeypatch):
+    path = tmp_path / "d.csv"
+    path.write_text(HEADER + "\n2025-03-04,2,,,,,,,,\n")
+    before = path.read_bytes()
+
+    def interrupted(src, dst):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        append_entry(path, {"date": "2025-03-05", "pain": 3})
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.csv", "d.csv.lock"]

@@ -27,7 +27,7 @@ def test_report_command_writes_the_file(athlete, tmp_path):
     html = out.read_text(encoding="utf-8")
     assert "<title>Sam&#39;s season</title>" in html
     assert " mi a week" in text_of(section(html, "summary"))
-    assert "30 circular shifts per cell" in html
+    assert "washouts of 14, 21 and 28 days" in html
     # red flags are on stderr, before the file is written
     assert "RED FLAG (urgent)" in r.stderr
     assert outline(html).sections[0] == "red-flags"

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from runback import display
 from runback.factors import FactorResult
 from runback.report import fmt, summary
 
@@ -110,10 +111,12 @@ def test_pattern_table_counts_windows_and_the_base_rate():
     # big runs are 6 of 90: the 90th percentile is 5 m, the floor of 100 m applies
     assert row["threshold"] == 100.0
     assert table["pattern"].iloc[0] == "descent"        # the largest lift comes first
+    lo, hi = row["chance_low"], row["chance_high"]
+    assert lo <= hi < 4                                    # 4 of 4 is beyond chance here
     text = " ".join(summary.pattern_sentences(table))
-    assert ("All of your last 4 flare-ups came within 3 days after a run with more than "
-            "100 m of descent (your usual run: 5 m)") in text
-    assert "not proof of cause" in text
+    assert ("4 of your last 4 flare-ups came within 3 days after a run with more than "
+            "100 m of descent") in text
+    assert "more than chance usually gives" in text
 
 
 def test_only_the_last_flare_ups_are_checked():
@@ -127,11 +130,14 @@ def test_only_the_last_flare_ups_are_checked():
     assert row["hits"] == 2
 
 
-def test_no_pattern_above_the_usual_says_so():
+def test_a_count_within_chance_says_so():
     onsets = [20, 40, 60, 80]
     daily, acts, flares = season(onsets, big_days=[5, 50])
-    text = summary.pattern_sentences(summary.pattern_table(daily, acts, flares))
-    assert len(text) == 1 and "none of the patterns checked" in text[0]
+    table = summary.pattern_table(daily, acts, flares)
+    text = summary.pattern_sentences(table)
+    descent = [t for t in text if "descent" in t]
+    assert descent and "0 of your last 4" in descent[0]
+    assert "within what chance gives" in descent[0]
 
 
 def test_flare_context_lists_the_runs_of_each_window():
@@ -144,54 +150,65 @@ def test_flare_context_lists_the_runs_of_each_window():
 
 
 def factor_result(rows, n_onsets=10, power="underpowered"):
-    cols = ["factor", "odds_ratio", "ci_low", "ci_high", "p_value", "q_value"]
+    cols = ["factor", "odds_ratio", "ci_low", "ci_high", "p_value", "q_value", "finding"]
     f = pd.DataFrame(rows, columns=cols)
     f["n_onsets"] = n_onsets
     f["exploratory"] = False
+    f["kind"] = "continuous"
     f["sd"] = 600.0
+    f["step"] = 600.0
+    f["quantity"] = "duration"
     f["column"] = "downhill_10_s"
+    f["more"] = "ran more steep downhill"
+    f["less"] = "ran less steep downhill"
+    f["topic"] = "steep downhill running"
+    f["adjusted_for"] = "climb, running distance"
     f["description"] = ""
     return FactorResult(n_onsets, [], power, 3, "case-crossover", f)
 
 
-def test_strongest_factor_is_the_smallest_p_and_reads_suggestive():
-    res = factor_result([["climb", 0.5, 0.2, 1.3, 0.20, 0.40],
-                         ["descent", 2.4, 1.2, 13.8, 0.005, 0.04],
-                         ["sleep", np.nan, np.nan, np.nan, np.nan, np.nan]])
-    assert summary.strongest_factor(res.factors)["factor"] == "descent"
-    text = summary.factor_sentence(res)
-    assert "steep downhill running (descent)" in text
-    assert "suggestive, q = 0.04" in text
-    assert "odds ratio 2.4 per 10 min more" in text
-    assert "(underpowered)" in text and "not proof of cause" in text
+def test_the_summary_states_exactly_the_findings():
+    res = factor_result([["climb", 0.5, 0.2, 1.3, 0.20, 0.40, False],
+                         ["descent", 2.4, 1.2, 13.8, 0.005, 0.04, True],
+                         ["sleep", np.nan, np.nan, np.nan, np.nan, np.nan, False]])
+    text = summary.finding_sentences(res)
+    assert len(text) == 2                      # the finding, then the direction note
+    assert "ran more steep downhill" in text[0]
+    assert "odds ratio 2.4 per 10 min" in text[0] and "q = 0.04" in text[0]
+    assert "taking climb, running distance into account" in text[0]
+    assert "not proof of cause" in text[0]
+    assert "climb" not in text[0].split("into account")[1]
+    assert summary.factor_status(res) == "descent (q = 0.04, 10 flare-ups)"
 
 
-def test_a_strongest_factor_within_chance_says_so():
-    res = factor_result([["climb", 1.6, 0.7, 3.5, 0.30, 0.45]])
-    status = summary.factor_status(res.factors.iloc[0], 12, "underpowered")
-    assert status == "not distinguishable from chance with 12 flare-ups (q = 0.45)"
-    assert "is not known" in summary.factor_sentence(res)
+def test_no_finding_says_nothing_stands_out():
+    res = factor_result([["climb", 1.6, 0.7, 3.5, 0.30, 0.45, False],
+                         ["descent", 2.4, 1.1, 6.0, 0.04, 0.12, False]])
+    text = summary.finding_sentences(res)
+    assert len(text) == 1 and text[0].startswith("Nothing stands out")
+    assert "descent" not in text[0]
+    assert summary.factor_status(res) == "nothing stands out (10 flare-ups)"
 
 
 def test_few_flare_ups_are_descriptive_only():
-    res = factor_result([["descent", 4.0, 1.5, 20.0, 0.01, 0.05]], n_onsets=6,
+    res = factor_result([["descent", 4.0, 1.5, 20.0, 0.01, 0.05, False]], n_onsets=6,
                         power="descriptive only")
-    assert summary.factor_status(res.factors.iloc[0], 6, res.power).startswith(
-        "not distinguishable from chance with 6 flare-ups")
-    text = summary.factor_sentence(res)
+    assert summary.factor_status(res) == "too few flare-ups to test (6)"
+    text = " ".join(summary.finding_sentences(res))
     assert "With 6 usable flare-ups, no factor can be told apart from chance" in text
-    assert "suggestive" not in text
+    assert "descent" not in text
 
 
-def test_reverse_causation_note_names_protective_looking_factors():
-    res = factor_result([["intensity", 0.04, 0.001, 0.5, 0.01, 0.05],
-                         ["climb", 0.2, 0.02, 1.2, 0.03, 0.08],
-                         ["distance", 0.8, 0.3, 2.0, 0.5, 0.6],
-                         ["descent", 2.4, 1.2, 13.8, 0.005, 0.05]])
-    note = summary.reverse_causation_note(res)
-    assert "(intensity, climb)" in note and "reverse causation" in note
-    calm = factor_result([["distance", 0.8, 0.3, 2.0, 0.5, 0.6]])
-    assert summary.reverse_causation_note(calm) is None
+def test_reverse_causation_is_named_both_ways():
+    res = factor_result([["intensity", 0.04, 0.001, 0.5, 0.01, 0.05, True],
+                         ["distance", 0.8, 0.3, 2.0, 0.5, 0.6, False],
+                         ["descent", 2.4, 1.2, 13.8, 0.005, 0.05, True]])
+    note = display.direction_note(res)
+    assert "lower before your flare-ups (intensity)" in note
+    assert "higher before your flare-ups (descent)" in note
+    assert "not a reason to train more" in note
+    calm = factor_result([["distance", 0.8, 0.3, 2.0, 0.5, 0.6, False]])
+    assert display.direction_note(calm) is None
 
 
 def test_display_names_are_relative_to_the_given_path(tmp_path):

@@ -2,37 +2,40 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from runback.io.base import ParsedColumns, ParsedFile
 
 __all__ = ["read_bytes", "read_tables", "READERS"]
 
 
-def _fit(data, name):
+def _fit(data: bytes, name: str) -> ParsedFile:
     from runback.io.fit import read_fit
 
     return read_fit(data, name=name)
 
 
-def _gpx(data, name):
+def _gpx(data: bytes, name: str) -> ParsedFile:
     from runback.io.gpx import read_gpx
 
     return read_gpx(data, name=name)
 
 
-def _tcx(data, name):
+def _tcx(data: bytes, name: str) -> ParsedFile:
     from runback.io.tcx import read_tcx
 
     return read_tcx(data, name=name)
 
 
-def _csv(data, name):
+def _csv(data: bytes, name: str) -> ParsedFile:
     from runback.io.activity_csv import read_activity_csv
 
     return read_activity_csv(data, name=name)
 
 
 #: format -> reader(data: bytes, name: str) -> ParsedFile
-READERS = {"fit": _fit, "gpx": _gpx, "tcx": _tcx, "csv": _csv}
+READERS: dict[str, Callable[[bytes, str], ParsedFile]] = {
+    "fit": _fit, "gpx": _gpx, "tcx": _tcx, "csv": _csv}
 
 
 def read_bytes(data: bytes, fmt: str, name: str) -> ParsedFile:

@@ -15,6 +15,7 @@ import io
 import os
 import re
 import stat
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -28,7 +29,10 @@ __all__ = ["ParsedColumns", "ParsedFile", "Source", "read_source", "source_name"
            "normalize_sport", "read_regular_file", "MAX_STEP_BACK_S", "recorded_before",
            "time_order_warning"]
 
-Source = str | os.PathLike | bytes | BinaryIO
+Source = str | os.PathLike[str] | bytes | BinaryIO
+
+#: A table as a frame or as row dicts (:meth:`ParsedFile.build`).
+Rows = pd.DataFrame | Iterable[Mapping[str, object]]
 
 
 @dataclass
@@ -54,9 +58,10 @@ class ParsedFile:
     warnings: list[str] = field(default_factory=list)
 
     @classmethod
-    def build(cls, activities, samples=None, laps=None, warnings=()) -> ParsedFile:
+    def build(cls, activities: Rows, samples: Rows | None = None, laps: Rows | None = None,
+              warnings: Iterable[str] = ()) -> ParsedFile:
         """Conform the given frames (or lists of row dicts) to the canonical tables."""
-        def frame(x, table):
+        def frame(x: Rows | None, table: str) -> pd.DataFrame:
             if x is None:
                 return schema.empty(table)
             df = x if isinstance(x, pd.DataFrame) else pd.DataFrame(list(x))
@@ -84,7 +89,7 @@ class ParsedColumns:
 
     def to_parsed(self) -> ParsedFile:
         """The :class:`ParsedFile` of these tables."""
-        def frame(x, table):
+        def frame(x: schema.Columns | None, table: str) -> pd.DataFrame:
             return schema.empty(table) if x is None else schema.from_columns(table, x.values,
                                                                                x.n)
 
@@ -122,7 +127,8 @@ def read_source(source: Source, name: str | None = None) -> bytes:
     raise TypeError(f"source must be a path, bytes or a binary file, not {type(source)!r}")
 
 
-def read_regular_file(path: str | os.PathLike, name: str, max_bytes: int | None = None) -> bytes:
+def read_regular_file(path: str | os.PathLike[str], name: str,
+                      max_bytes: int | None = None) -> bytes:
     """All bytes of the regular file at ``path``; a FIFO, device or folder is refused.
 
     The file is opened without blocking and checked on the open descriptor, so a FIFO named

@@ -26,7 +26,7 @@ import posixpath
 import re
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from runback.errors import ReadError, UnsupportedFormatError
@@ -117,7 +117,8 @@ def format_of(name: str) -> tuple[str | None, bool, bool]:
     return FORMATS.get(os.path.splitext(low)[1]), gz, False
 
 
-def iter_entries(paths, *, exclude=()) -> Iterator[Entry | Skip]:
+def iter_entries(paths: Iterable[str | os.PathLike[str]], *,
+                 exclude: Iterable[str | os.PathLike[str]] = ()) -> Iterator[Entry | Skip]:
     """Yield an :class:`Entry` per activity file under ``paths``, or a :class:`Skip`.
 
     Named files with an unknown extension are skipped with the reason; inside folders and
@@ -302,7 +303,7 @@ def _walk_zip(zf: zipfile.ZipFile, name: str, chain: tuple[str, ...],
                 yield Skip(full, f"not a readable zip archive ({e})")
                 continue
             yield from _walk_zip(inner, full, chain + (info.filename,), depth + 1)
-        else:
+        elif fmt is not None:  # always, as is_zip is false here
             yield Entry(full, fmt, name, member, chain + (info.filename,), gz)
 
 

@@ -41,6 +41,7 @@ References
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -105,7 +106,10 @@ def read_tcx(source: Source, *, name: str | None = None) -> ParsedFile:
     root = parse_xml(read_source(source, name), name)
     if root.tag not in _ROOTS:
         raise ReadError(name, f"not a TCX file (root element is <{root.tag}>)")
-    activities, samples, laps, warnings = [], [], [], []
+    activities: list[dict[str, Any]] = []
+    samples: list[pd.DataFrame] = []
+    laps: list[dict[str, Any]] = []
+    warnings: list[str] = []
     acts = [root] if root.tag == "Activity" else root.iter("Activity")
     for act in acts:
         part = len(activities)
@@ -127,17 +131,18 @@ def read_tcx(source: Source, *, name: str | None = None) -> ParsedFile:
 
 
 def _activity(act: ET.Element, part: int,
-              warnings: list[str]) -> tuple[dict, pd.DataFrame, list[dict]] | None:
+              warnings: list[str]
+              ) -> tuple[dict[str, Any], pd.DataFrame, list[dict[str, Any]]] | None:
     """One ``<Activity>`` as (activity row, samples, lap rows); None without timed data."""
     sport, implied = normalize_sport(act.get("Sport"))
     lap_els = act.findall("Lap")
     points = _trackpoints(act)
     times = parse_times(points.pop("time").tolist())
-    untimed, n_points = int(times.isna().sum()), len(times)
+    untimed, n_points = int(np.count_nonzero(times.isna())), len(times)
     points["timestamp"] = times
     points = points[times.notna()].reset_index(drop=True)
     lap_starts = parse_times([lap.get("StartTime") for lap in lap_els])
-    if points.empty and lap_starts.notna().sum() == 0:
+    if points.empty and not np.count_nonzero(lap_starts.notna()):
         return None
     label = f"activity {part}: "
     if untimed:
@@ -175,7 +180,7 @@ def _trackpoints(act: ET.Element) -> pd.DataFrame:
     """Every ``Trackpoint`` of the activity as raw values, in file order."""
     rows = []
     for tp in act.iter("Trackpoint"):
-        rec: dict[str, object] = {"time": None}
+        rec: dict[str, Any] = {"time": None}
         for child in tp:
             tag = child.tag
             if tag == "Time":
@@ -199,7 +204,8 @@ def _trackpoints(act: ET.Element) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols, dtype=object)
 
 
-def _samples(points: pd.DataFrame, part: int, start, *, running: bool) -> pd.DataFrame:
+def _samples(points: pd.DataFrame, part: int, start: pd.Timestamp, *,
+             running: bool) -> pd.DataFrame:
     """Numeric sample columns of one activity."""
     out = {"part": np.full(len(points), part, dtype="int64"),
            "timestamp": points["timestamp"].to_numpy(),
@@ -218,7 +224,7 @@ def _samples(points: pd.DataFrame, part: int, start, *, running: bool) -> pd.Dat
 
 
 def _laps(lap_els: list[ET.Element], starts: pd.DatetimeIndex, points: pd.DataFrame,
-          part: int) -> list[dict]:
+          part: int) -> list[dict[str, Any]]:
     """Lap rows; elapsed time runs to the next lap's start (the last lap: its last point)."""
     rows = []
     for i, lap in enumerate(lap_els):
@@ -241,7 +247,8 @@ def _laps(lap_els: list[ET.Element], starts: pd.DatetimeIndex, points: pd.DataFr
     return rows
 
 
-def _lap_totals(lap_els: list[ET.Element], rows: list[dict]) -> dict:
+def _lap_totals(lap_els: list[ET.Element],
+                rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Activity totals from the laps: timer, distance, heart rate and energy."""
     if not rows:
         return {}

@@ -5,8 +5,8 @@ the athlete profile, so it is computed once at import and cached. TRIMP and zone
 are exact functions of the histogram for any profile, so a changed HR max or HR rest never
 requires reading the files again.
 
-Session load follows science.md section 1: Banister TRIMP when the session has heart rate,
-else session RPE, else an rTSS-like score, else the distance in km. The four are on
+Session load follows docs/methods.md section 1: Banister TRIMP when the session has heart
+rate, else session RPE, else an rTSS-like score, else the distance in km. The four are on
 different scales; ``load_method`` says which one each row used.
 """
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from runback.metrics.session import MAX_HR_BPM, PAUSE_S, timeline
 from runback.profile import AthleteProfile
@@ -85,7 +86,7 @@ def hr_histogram(samples: pd.DataFrame, *, pause_s: float = PAUSE_S) -> pd.DataF
                         columns=pd.Index(HR_BINS, name="bpm"))
 
 
-def hr_reserve(bpm, profile: AthleteProfile):
+def hr_reserve(bpm: ArrayLike, profile: AthleteProfile) -> np.ndarray:
     """Fraction of heart-rate reserve, clipped to [0, 1].
 
     Parameters
@@ -162,8 +163,8 @@ def edwards_trimp(hist: pd.DataFrame, profile: AthleteProfile) -> pd.Series:
     if profile.hr_max is None:
         weight = np.full(hist.shape[1], np.nan)
     else:
-        weight = sum(w * _zone_mask(_bpm(hist), profile, name)
-                     for name, (_, _, w) in ZONES.items())
+        weight = np.asarray(sum(w * _zone_mask(_bpm(hist), profile, name)
+                                for name, (_, _, w) in ZONES.items()))
     return _weighted_minutes(hist, weight, "trimp_edwards")
 
 
@@ -230,10 +231,10 @@ def session_load(activities: pd.DataFrame, hist: pd.DataFrame,
     -----
     The rTSS-like score is hours x (v / v_threshold)^2 x 100 with v the session's
     grade-adjusted speed (1000 / gap_s_per_km) or, without it, the mean moving speed. It
-    departs from science.md, which asks for the normalised graded speed (4th-power mean of
-    30 s rolling speeds): that needs the samples, which this function does not take, and
-    the mean speed understates variable-pace sessions. It is used only for running and
-    only when the profile has a threshold pace.
+    departs from docs/methods.md section 1, which asks for the normalised graded speed
+    (4th-power mean of 30 s rolling speeds): that needs the samples, which this function
+    does not take, and the mean speed understates variable-pace sessions. It is used only
+    for running and only when the profile has a threshold pace.
 
     References
     ----------
@@ -252,7 +253,7 @@ def session_load(activities: pd.DataFrame, hist: pd.DataFrame,
     for name in zones.columns:
         out[name] = zones[name].to_numpy()
 
-    def num(name):
+    def num(name: str) -> np.ndarray:
         if name not in out.columns:
             return np.full(len(out), np.nan)
         return pd.to_numeric(out[name], errors="coerce").to_numpy(dtype="float64",
@@ -264,23 +265,74 @@ def session_load(activities: pd.DataFrame, hist: pd.DataFrame,
     out["srpe"] = srpe
 
     hr_s = h.to_numpy(dtype="float64").sum(axis=1)
+    no_hr = ~(hr_s > 0)
+    # missing heart rate is missing, never 0 s of hard running or a TRIMP of 0
+    for name in ("trimp", "trimp_edwards", *zones.columns):
+        out[name] = np.where(no_hr, np.nan, out[name].to_numpy(dtype="float64"))
+    trimp = np.where(no_hr, np.nan, trimp)
     with np.errstate(invalid="ignore"):
         covered = np.isnan(moving) | (hr_s >= min_hr_coverage * moving)
-    use_trimp = np.isfinite(trimp) & (hr_s > 0) & covered
-    use_srpe = ~use_trimp & np.isfinite(srpe)
-
-    rtss = _rtss(num("distance_m"), moving, num("gap_s_per_km"), out, profile)
-    use_rtss = ~use_trimp & ~use_srpe & np.isfinite(rtss)
-    km = num("distance_m") / 1000.0
-    use_km = ~use_trimp & ~use_srpe & ~use_rtss & np.isfinite(km)
-    load = np.select([use_trimp, use_srpe, use_rtss, use_km], [trimp, srpe, rtss, km], np.nan)
-    method = np.select([use_trimp, use_srpe, use_rtss, use_km], list(LOAD_METHODS), "")
+    candidates = {
+        "trimp": np.where(np.isfinite(trimp) & (hr_s > 0) & covered, trimp, np.nan),
+        "srpe": srpe,
+        "rtss": _rtss(num("distance_m"), moving, num("gap_s_per_km"), out, profile),
+        "distance": num("distance_m") / 1000.0,
+    }
+    load, method = one_scale(candidates, moving)
     out["load"] = load
     out["load_method"] = pd.Series(method, index=out.index, dtype="string").replace("", pd.NA)
     return out
 
 
-def _rtss(distance_m, moving_s, gap_s_per_km, activities, profile) -> np.ndarray:
+def one_scale(candidates: dict[str, np.ndarray], minutes_s: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Every session's load on one scale: the athlete's most available method.
+
+    TRIMP, session RPE, rTSS-like and kilometres are different units and are never summed.
+    The method known for the most sessions (ties: the order of :data:`LOAD_METHODS`) is the
+    athlete's scale. A session without it is calibrated from the next method it has: its
+    value times the median ratio of the two over the sessions that have both; failing
+    that, from its moving time at the median load per minute. ``method`` names the scale,
+    with ``" (from <other>)"`` for a calibrated session; empty when nothing is known.
+
+    Parameters
+    ----------
+    candidates : dict
+        Method -> array of loads (NaN where unknown), in preference order.
+    minutes_s : ndarray
+        Moving time [s], for the last-resort calibration.
+    """
+    n = len(minutes_s)
+    counts = {m: int(np.isfinite(v).sum()) for m, v in candidates.items()}
+    if not any(counts.values()):
+        return np.full(n, np.nan), np.full(n, "", dtype=object)
+    order = list(candidates)
+    primary = max(order, key=lambda m: (counts[m], -order.index(m)))
+    load = np.array(candidates[primary], dtype=float)
+    method = np.where(np.isfinite(load), primary, "").astype(object)
+    for other in order:
+        if other == primary:
+            continue
+        both = np.isfinite(candidates[primary]) & np.isfinite(candidates[other]) & (
+            candidates[other] > 0)
+        todo = ~np.isfinite(load) & np.isfinite(candidates[other])
+        if both.sum() < 3 or not todo.any():
+            continue
+        ratio = float(np.median(candidates[primary][both] / candidates[other][both]))
+        load[todo] = candidates[other][todo] * ratio
+        method[todo] = f"{primary} (from {other})"
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_min = candidates[primary] / (minutes_s / 60.0)
+    ok = np.isfinite(per_min) & (minutes_s > 0)
+    todo = ~np.isfinite(load) & np.isfinite(minutes_s) & (minutes_s > 0)
+    if ok.sum() >= 3 and todo.any():
+        load[todo] = float(np.median(per_min[ok])) * minutes_s[todo] / 60.0
+        method[todo] = f"{primary} (from moving time)"
+    return load, method
+
+
+def _rtss(distance_m: np.ndarray, moving_s: np.ndarray, gap_s_per_km: np.ndarray,
+          activities: pd.DataFrame, profile: AthleteProfile) -> np.ndarray:
     v_thr = profile.threshold_speed_m_s
     if v_thr is None:
         return np.full(len(activities), np.nan)
@@ -288,8 +340,8 @@ def _rtss(distance_m, moving_s, gap_s_per_km, activities, profile) -> np.ndarray
         v = np.where(gap_s_per_km > 0, 1000.0 / gap_s_per_km, distance_m / moving_s)
         score = moving_s / 3600.0 * (v / v_thr) ** 2 * 100.0
     if "sport" in activities.columns:
-        runs = activities["sport"].astype("string").str.lower().isin(_RTSS_SPORTS)
-        runs = runs.fillna(False).to_numpy(dtype=bool)
+        sports = activities["sport"].astype("string").str.lower().isin(_RTSS_SPORTS)
+        runs = sports.fillna(False).to_numpy(dtype=bool)
     else:
         runs = np.zeros(len(activities), dtype=bool)
     return np.where(runs & (moving_s > 0), score, np.nan)

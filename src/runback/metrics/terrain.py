@@ -3,7 +3,7 @@
 All metrics come from the samples alone (:func:`terrain_metrics`), so an activity with
 neither GPS nor altitude gets NaN terrain. A treadmill run may carry a barometric altitude
 or running dynamics; its grade is still unknown, so the caller blanks the terrain of
-activities whose :func:`surface` is ``"treadmill"`` (science.md section 3).
+activities whose :func:`surface` is ``"treadmill"`` (docs/methods.md section 3).
 
 Grade. Altitude is interpolated against the cumulative horizontal distance of the
 activity (:class:`~runback.metrics.session.Track`: the record distance, else the GPS track)

@@ -107,8 +107,8 @@ def percent(fraction, *, signed: bool = False) -> str:
 
 
 def ratio(v) -> str:
-    """An odds ratio (:func:`runback.factors.ratio_text`, as the factor sentences show it)."""
-    from runback.factors import ratio_text
+    """An odds ratio (:func:`runback.display.ratio_text`, as the factor sentences show it)."""
+    from runback.display import ratio_text
 
     return ratio_text(v)
 

@@ -26,7 +26,7 @@ from markupsafe import Markup
 from matplotlib.figure import Figure
 
 from runback import __version__, plots
-from runback.factors import FACTORS, FDR
+from runback.factors import FACTORS
 from runback.pain import ADVICE, intervention_summary
 from runback.report import fmt, routes, summary
 
@@ -206,8 +206,9 @@ def red_flag_rows(red_flags: pd.DataFrame, pain: pd.DataFrame) -> list[dict]:
 def factor_rows(result) -> list[dict]:
     """The factor table, strongest evidence first (smallest p; no estimate last).
 
-    ``flagged`` marks a suggestive factor: q at most the false discovery rate and a 95 %
-    interval that excludes 1.
+    ``flagged`` marks a finding: a factor that survives the false discovery rate, whose
+    95 % interval excludes 1 and that the data can size (the summary states exactly
+    these).
     """
     f = result.factors.copy()
     f["_p"] = pd.to_numeric(f["p_value"], errors="coerce")
@@ -224,8 +225,7 @@ def factor_rows(result) -> list[dict]:
             "q": fmt.pvalue(r.q_value),
             "n": int(r.n_onsets),
             "description": r.description if isinstance(r.description, str) else "",
-            "flagged": bool(pd.notna(r.q_value) and r.q_value <= FDR
-                            and (r.ci_low > 1 or r.ci_high < 1)),
+            "flagged": bool(getattr(r, "finding", False)),
         })
     return rows
 
@@ -296,25 +296,29 @@ def method_text(result, *, sensitivity_permutations: int | None) -> list[str]:
     if result is not None:
         out.append(
             f"Which factors come before flare-ups: {result.method}. Each flare-up is "
-            "compared with days of the same weekday in the same month, so season and "
-            "weekly routine cancel out; days inside a flare-up or the week after it are "
-            "not used for comparison, because pain changes running.")
+            "compared with days of the same weekday close to it, so season and weekly "
+            "routine cancel out. One rule decides which days take part, flare-up days and "
+            "comparison days alike: they and the days before them lie outside every "
+            "flare-up and the weeks after it (while you ease back into training, your "
+            "running is not comparable), and the diary was kept on all of them.")
         out.append(
             f"Evidence: {result.n_onsets} usable flare-up"
             f"{'s' if result.n_onsets != 1 else ''}, so the results are "
-            f"'{result.power}' (under 8: descriptive only; 8-19: underpowered; an odds "
-            "ratio of 2 per SD is found about half the time with 10 flare-ups). Read the "
-            "confidence intervals first: an interval from below 1 to above 1 means not "
-            "known.")
+            f"'{result.power}' (under 8: descriptive only; 8-19: underpowered). A factor is "
+            "named in the summary only when it stands out among all the factors checked "
+            "(false discovery rate 10 %) and the data can size it. Read the confidence "
+            "intervals first: an interval from below 1 to above 1 means not known.")
     if sensitivity_permutations is not None:
         out.append(
-            "The sensitivity grid repeats the analysis for flare thresholds k = 1.5, 2 and 3 "
-            f"and windows of 1, 3 and 7 days, with {sensitivity_permutations} circular "
-            "shifts per cell.")
+            "The sensitivity grid repeats the analysis for flare thresholds k = 1.5, 2 and "
+            "3, windows of 1, 3 and 7 days and washouts of 14, 21 and 28 days, one choice "
+            "at a time.")
     out += [
-        "Training load: TRIMP from heart rate where there is one, else session RPE, else "
-        "distance. Acute and chronic load are exponentially weighted averages over 7 and 28 "
-        "days; their ratio (ACWR) is shown for description only, never as a risk zone.",
+        "Training load: one scale per athlete, the one known for most sessions (TRIMP from "
+        "heart rate, session RPE, rTSS-like or distance); sessions without it are "
+        "calibrated to it from another measure, never summed in other units. Acute and "
+        "chronic load are exponentially weighted averages over 7 and 28 days; their ratio "
+        "(ACWR) is shown for description only, never as a risk zone.",
         "Limits: these are associations in your own data, not causes. Altitude from GPS "
         "is noisy, treadmill runs have no grade, wrist temperature reads warm. Studies of "
         "running injuries are mostly about the legs; none is specific to back pain.",
@@ -381,7 +385,7 @@ def athlete_context(log, *, show_routes: bool = False, n_permutations: int | Non
             result = log.factors(n_permutations=n_permutations)
         sens = sensitivity_permutations if n_permutations is None else min(
             n_permutations, sensitivity_permutations)
-        grid = log.sensitivity(n_permutations=sens)
+        grid = log.sensitivity()
     window = result.window_days if result is not None else log.profile.hazard_window_days
     sentences = summary.summary_sentences(
         weekly=log.weekly, daily=log.daily, activities=acts, flares=flares, result=result,
@@ -400,6 +404,11 @@ def athlete_context(log, *, show_routes: bool = False, n_permutations: int | Non
                     for r in part.itertuples() if pd.notna(r.date)]
             context_rows.append({"onset": fmt.day(onset), "runs": runs,
                                  "notes": notes.get(onset, [])})
+    patterns = []
+    if has_diary and len(log.flares):
+        table = summary.pattern_table(log.daily, acts, log.flares, window_days=window,
+                                      units=units)
+        patterns = summary.pattern_sentences(table, window_days=window)
     skipped = [{"name": fmt.display_name(n, roots), "reason": fmt.scrub_paths(r, roots),
                 "kind": "not an activity" if na else "unreadable"}
                for n, r, na in zip(res.skipped["name"], res.skipped["reason"],
@@ -434,6 +443,7 @@ def athlete_context(log, *, show_routes: bool = False, n_permutations: int | Non
         "advice": ADVICE,
         "summary": sentences,
         "flare_context": context_rows,
+        "patterns": patterns,
         "window_days": window,
         "charts": chart_list(weekly=log.weekly, daily=log.daily, activities=acts,
                              flares=flares, result=result, grid=grid, units=units),

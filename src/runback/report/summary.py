@@ -4,9 +4,12 @@ Every function here is pure: it takes runback's tables (``weekly``, ``daily``,
 ``activities``, ``flares``, ``pain``) or a :class:`~runback.factors.FactorResult` and returns
 text or a small table. Nothing reads a file.
 
-The wording follows science.md section 8: timing is described ("came within 3 days after",
-"associated with"), never cause; small numbers say so; a factor that looks protective is
-explained by reverse causation (pain changes running), never turned into advice.
+The wording follows docs/methods.md sections 6 and 8: the summary states a factor only when
+it is a finding of the factor analysis (it survives multiplicity and the data can size
+it), and says so in the words of :mod:`runback.display`; otherwise it says that nothing
+stands out. What the days before the last flare-ups held is shown as counts beside how
+often the same thing happens in comparison windows, with the range chance alone gives,
+and never as a claim. Reverse causation is named in both directions.
 """
 
 from __future__ import annotations
@@ -16,8 +19,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
-from runback.factors import FACTORS, FDR, Factor
+from runback import display
+from runback.factors import at_risk, resolve_washout
+from runback.factors.design import prepare_daily
 from runback.report import fmt
 
 __all__ = [
@@ -29,10 +35,8 @@ __all__ = [
     "pattern_sentences",
     "flare_context",
     "onset_notes",
-    "strongest_factor",
+    "finding_sentences",
     "factor_status",
-    "factor_sentence",
-    "reverse_causation_note",
     "summary_sentences",
 ]
 
@@ -44,10 +48,8 @@ STEADY = 0.10
 BIG_RUN_PERCENTILE = 90
 #: A rise in 7-day distance over the previous 7 days counted as a jump (Nielsen et al. 2014).
 JUMP = 0.30
-#: At most this many patterns are put into words.
-MAX_PATTERNS = 3
-
-_BY_NAME: dict[str, Factor] = {f.name: f for f in FACTORS}
+#: The chance interval of a descriptive count (central probability).
+CHANCE_LEVEL = 0.90
 
 
 @dataclass(frozen=True)
@@ -265,8 +267,10 @@ def pattern_table(daily: pd.DataFrame, activities: pd.DataFrame, flares: pd.Data
     """How often the days before the last flare-ups held each pattern, against the usual.
 
     For each pattern the hazard window d-w..d-1 of each of the last ``last_n`` onsets is
-    checked; the base rate is the share of all days d of the span, outside flare-ups, whose
-    window holds the pattern. A "big" run is one above the runner's own 90th percentile
+    checked; the base rate is the share of comparison days (days at risk, as the factor
+    analysis takes them: outside flare-ups and their washout) whose window holds the
+    pattern, and ``chance_low``..``chance_high`` is the range of hits chance alone gives
+    in 90 % of cases (binomial). A "big" run is one above the runner's own 90th percentile
     (never below the pattern's floor), rounded down to a printable threshold.
 
     Parameters
@@ -295,13 +299,18 @@ def pattern_table(daily: pd.DataFrame, activities: pd.DataFrame, flares: pd.Data
         ``onsets`` (the dates checked). Sorted by lift, largest first.
     """
     cols = ["pattern", "phrase", "usual", "threshold", "hits", "n_flares", "base_rate",
-            "lift", "onsets"]
+            "lift", "chance_low", "chance_high", "onsets"]
     if daily.empty or flares.empty:
         return pd.DataFrame(columns=cols)
     onsets = sorted(pd.to_datetime(flares["onset"]))[-last_n:]
     runs = _runs(activities)
-    in_flare = (daily["in_flare"].fillna(False).to_numpy(dtype=bool)
-                if "in_flare" in daily else np.zeros(len(daily), dtype=bool))
+    if "flare_onset" in daily:
+        washout, _ = resolve_washout(daily, "auto")
+        risk = at_risk(prepare_daily(daily), window_days=window_days, washout_days=washout)
+        comparable = risk["referent"]
+    else:
+        comparable = ~(daily["in_flare"].fillna(False).to_numpy(dtype=bool)
+                       if "in_flare" in daily else np.zeros(len(daily), dtype=bool))
     rows = []
     for p in (patterns or PATTERNS).values():
         flags, phrase, usual, threshold = _day_flags(p, daily, runs, units)
@@ -312,14 +321,17 @@ def pattern_table(daily: pd.DataFrame, activities: pd.DataFrame, flares: pd.Data
         checked = [bool(a) for a in at if a is not None and not pd.isna(a)]
         if not checked:
             continue
-        base_days = window[~in_flare].dropna()
+        base_days = window[comparable].dropna()
         base = float(base_days.astype(bool).mean()) if len(base_days) else math.nan
         hits = sum(checked)
         share = hits / len(checked)
         lift = share / base if base > 0 else (math.inf if hits else math.nan)
+        lo, hi = (stats.binom.interval(CHANCE_LEVEL, len(checked), base)
+                  if math.isfinite(base) else (math.nan, math.nan))
         rows.append({"pattern": p.name, "phrase": phrase, "usual": usual,
                      "threshold": threshold, "hits": hits, "n_flares": len(checked),
-                     "base_rate": base, "lift": lift, "onsets": [d.date() for d in onsets]})
+                     "base_rate": base, "lift": lift, "chance_low": lo, "chance_high": hi,
+                     "onsets": [d.date() for d in onsets]})
     if not rows:
         return pd.DataFrame(columns=cols)
     out = pd.DataFrame(rows, columns=cols)
@@ -328,11 +340,11 @@ def pattern_table(daily: pd.DataFrame, activities: pd.DataFrame, flares: pd.Data
 
 
 def pattern_sentences(table: pd.DataFrame, *, window_days: int = 3) -> list[str]:
-    """Sentences for the patterns that came before the last flare-ups more than usual.
+    """What the days before the last flare-ups held, as counts beside chance: never a claim.
 
-    A pattern is put into words when at least 2 of the checked flare-ups (or the only one)
-    had it and it was more common before them than in the runner's other windows; at most
-    :data:`MAX_PATTERNS`, highest lift first.
+    One line per pattern: how many of the checked flare-ups had it in their window, the
+    share of comparison windows that had it, and the range chance alone gives in 90 % of
+    cases. Counts inside that range say so.
 
     Parameters
     ----------
@@ -345,31 +357,19 @@ def pattern_sentences(table: pd.DataFrame, *, window_days: int = 3) -> list[str]
     -------
     list of str
     """
-    if table.empty:
-        return []
-    n = int(table["n_flares"].max())
-    shown = table[(table["hits"] >= np.minimum(2, table["n_flares"]))
-                  & (table["hits"] / table["n_flares"] > table["base_rate"].fillna(1.0))]
     out = []
-    for r in shown.head(MAX_PATTERNS).itertuples():
-        if r.n_flares == 1:
-            lead = "Your only flare-up"
-        elif r.hits == r.n_flares:
-            lead = f"All of your last {r.n_flares} flare-ups"
-        else:
-            lead = f"{r.hits} of your last {r.n_flares} flare-ups"
-        usual = f" ({r.usual})" if r.usual else ""
-        base = (f"; only {r.base_rate * 100:.0f} % of your other {window_days}-day spells "
-                "held one" if r.base_rate < 0.5 else
-                f"; {r.base_rate * 100:.0f} % of your other {window_days}-day spells held one")
-        out.append(f"{lead} came within {window_days} days after {r.phrase}{usual}{base}.")
-    if out:
-        out.append("These are patterns in timing, not proof of cause.")
-    else:
-        names = ", ".join(p.replace("_", " ") for p in table["pattern"])
-        out.append(f"Before your last {n} flare-up{'s' if n != 1 else ''}, none of the "
-                   f"patterns checked ({names}) was more common than in your other "
-                   f"{window_days}-day spells.")
+    for r in table.itertuples():
+        if not math.isfinite(r.base_rate):
+            continue
+        lo, hi = int(r.chance_low), int(r.chance_high)
+        chance = f"{lo}" if lo == hi else f"{lo} to {hi}"
+        verdict = ("within what chance gives" if lo <= r.hits <= hi
+                   else "more than chance usually gives" if r.hits > hi
+                   else "fewer than chance usually gives")
+        out.append(f"{r.hits} of your last {r.n_flares} flare-up"
+                   f"{'s' if r.n_flares != 1 else ''} came within {window_days} days after "
+                   f"{r.phrase}; {r.base_rate * 100:.0f} % of comparison windows held one, "
+                   f"so chance alone gives {chance} of {r.n_flares} ({verdict}).")
     return out
 
 
@@ -432,87 +432,29 @@ def onset_notes(pain: pd.DataFrame, flares: pd.DataFrame, *, last_n: int = 4) ->
 
 
 # ----------------------------------------------------------------------------------------
-# The strongest factor, honestly
+# What the factor analysis found
 # ----------------------------------------------------------------------------------------
 
-def strongest_factor(factors: pd.DataFrame) -> pd.Series | None:
-    """The pre-specified factor with the smallest permutation p-value (ties: larger |log OR|).
-
-    Parameters
-    ----------
-    factors : DataFrame
-        ``FactorResult.factors``.
-
-    Returns
-    -------
-    Series or None
-        Its row, or None when no factor has a p-value.
-    """
-    if factors.empty:
-        return None
-    f = factors
-    if "exploratory" in f:
-        f = f[~f["exploratory"].fillna(False).astype(bool)]
-    p = pd.to_numeric(f["p_value"], errors="coerce")
-    f = f[p.notna() & pd.to_numeric(f["odds_ratio"], errors="coerce").notna()]
-    if f.empty:
-        return None
-    size = np.abs(np.log(f["odds_ratio"].to_numpy(dtype=float)))
-    order = np.lexsort((-size, f["p_value"].to_numpy(dtype=float)))
-    return f.iloc[order[0]]
+def factor_status(result) -> str:
+    """A short honest status of an athlete's factor analysis, for a team table."""
+    if result is None:
+        return "no diary"
+    n = result.n_onsets
+    s = "s" if n != 1 else ""
+    if n == 0:
+        return "no flare-ups to compare"
+    if result.power == "descriptive only":
+        return f"too few flare-ups to test ({n})"
+    found = result.findings
+    if found.empty:
+        return f"nothing stands out ({n} flare-up{s})"
+    names = ", ".join(str(f).replace("_", " ") for f in found["factor"])
+    return f"{names} (q = {fmt.pvalue(found['q_value'].iloc[0])}, {n} flare-up{s})"
 
 
-def factor_status(row: pd.Series, n_onsets: int, power: str) -> str:
-    """A short honest status: ``suggestive, q = 0.04`` or ``not distinguishable from chance``.
-
-    Parameters
-    ----------
-    row : Series
-        One row of ``FactorResult.factors`` (odds_ratio, ci_low, ci_high, q_value).
-    n_onsets : int
-        Usable flare-up onsets.
-    power : str
-        ``descriptive only``, ``underpowered`` or ``adequate``.
-    """
-    s = "s" if n_onsets != 1 else ""
-    if power == "descriptive only":
-        return (f"not distinguishable from chance with {n_onsets} flare-up{s} "
-                "(too few to test)")
-    q = float(row["q_value"]) if pd.notna(row["q_value"]) else math.nan
-    clear = row["ci_low"] > 1 or row["ci_high"] < 1
-    if q <= FDR and clear:
-        return f"suggestive, q = {q:.2f}"
-    if q <= FDR:
-        return f"flagged by the shift test (q = {q:.2f}), but its size is too uncertain to state"
-    if math.isfinite(q):
-        return f"not distinguishable from chance with {n_onsets} flare-up{s} (q = {q:.2f})"
-    return f"not distinguishable from chance with {n_onsets} flare-up{s}"
-
-
-def _per_sd(factor: Factor, row: pd.Series, units: str) -> str:
-    sd = float(row.get("sd", math.nan))
-    if factor.kind != "continuous" or not math.isfinite(sd):
-        return ""
-    column = str(row.get("column", ""))
-    if factor.unit == "s" or column.endswith("_s"):
-        amount = fmt.duration(sd)
-    elif factor.unit == "m" and column.startswith("elevation"):
-        amount = fmt.elevation(sd, units)
-    elif factor.unit == "m":
-        amount = fmt.distance(sd, units)
-    elif factor.unit == "fraction":
-        amount = f"{sd * 100:.0f} percentage points"
-    elif factor.unit == "AU":
-        amount = f"{sd:.0f} load units"
-    elif factor.unit in ("h", "points"):
-        amount = f"{sd:.1f} {factor.unit}"
-    else:
-        amount = f"{sd:.2g} {factor.unit}".rstrip()
-    return " " + factor.per.format(amount=amount)
-
-
-def factor_sentence(result, *, units: str = "metric") -> str:
-    """The strongest factor in words, with its odds ratio, interval and honest status.
+def finding_sentences(result, *, units: str = "metric") -> list[str]:
+    """The summary's statements about factors: exactly the findings, else that none stands
+    out, and the reverse-causation note when there is a finding.
 
     Parameters
     ----------
@@ -522,70 +464,31 @@ def factor_sentence(result, *, units: str = "metric") -> str:
 
     Returns
     -------
-    str
+    list of str
     """
-    if result.n_onsets == 0:
-        return ("No factor could be compared with your flare-ups: the analysis needs "
-                "flare-ups with comparable flare-free days in the same month.")
-    row = strongest_factor(result.factors)
+    n = result.n_onsets
+    s = "s" if n != 1 else ""
+    if n == 0:
+        return ["No factor could be compared with your flare-ups: the analysis needs "
+                "flare-ups that are dated (the day before logged), away from the weeks "
+                "after an earlier flare-up, with comparable days around them."]
     if result.power == "descriptive only":
-        s = "s" if result.n_onsets != 1 else ""
-        return (f"With {result.n_onsets} usable flare-up{s}, no factor can be told apart "
-                "from chance (testing needs at least 8); the factor table below is "
-                "descriptive only. Keep logging.")
-    if row is None:
-        return (f"No factor could be tested with {result.n_onsets} flare-up"
-                f"{'s' if result.n_onsets != 1 else ''}: see the notes in the factor table.")
-    factor = _BY_NAME.get(str(row["factor"]))
-    f = result.factors
-    n_checked = int((~f["exploratory"].fillna(False).astype(bool)).sum()
-                    if "exploratory" in f else len(f))
-    status = factor_status(row, result.n_onsets, result.power)
-    ci = f"95 % CI {fmt.ratio(row['ci_low'])} to {fmt.ratio(row['ci_high'])}"
-    name = str(row["factor"]).replace("_", " ")
-    topic = f"{factor.topic} ({name})" if factor and factor.topic != name else name
-    if factor and row["ci_low"] > 1:
-        how = (f"in the {result.window_days} days before your flare-ups you {factor.more} "
-               "than on comparable days")
-    elif factor and row["ci_high"] < 1:
-        how = (f"in the {result.window_days} days before your flare-ups you {factor.less} "
-               "than on comparable days")
-    else:
-        how = "whether it comes before your flare-ups is not known"
-    per = _per_sd(factor, row, units) if factor else ""
-    power = "" if result.power == "adequate" else f" ({result.power})"
-    return (f"Of the {n_checked} factors checked, the strongest link is {topic}: {how} "
-            f"(odds ratio {fmt.ratio(row['odds_ratio'])}{per}, {ci}); {status}, with "
-            f"{result.n_onsets} flare-up{'s' if result.n_onsets != 1 else ''}{power}. "
-            "This is an association in your own data, not proof of cause.")
-
-
-def reverse_causation_note(result) -> str | None:
-    """A warning when pre-specified factors look protective.
-
-    A factor looks protective when its odds ratio is below 1 and either its 95 % interval
-    lies below 1 or the shift test flags it (q <= FDR). Runners run less and easier during
-    and after a flare-up, and the comparison days fall in those weeks too, so load factors
-    can look protective (science.md 8.2).
-
-    Returns
-    -------
-    str or None
-        None when no factor looks protective.
-    """
-    f = result.factors
-    ratio = pd.to_numeric(f["odds_ratio"], errors="coerce")
-    flagged = ((pd.to_numeric(f["ci_high"], errors="coerce") < 1)
-               | (pd.to_numeric(f["q_value"], errors="coerce") <= FDR))
-    family = ~f["exploratory"].fillna(False).astype(bool) if "exploratory" in f else True
-    low = f[(ratio < 1) & flagged & family]
-    if low.empty:
-        return None
-    names = ", ".join(str(n).replace("_", " ") for n in low["factor"])
-    return (f"Some factors were lower before your flare-ups ({names}). During and after a "
-            "flare-up you run less and easier, and comparison days fall in those weeks too, "
-            "so this most likely shows pain changing your running (reverse causation). It is "
-            "not a reason to train harder.")
+        return [f"With {n} usable flare-up{s}, no factor can be told apart from chance "
+                "(testing needs at least 8); the factor table is descriptive only. Keep "
+                "logging."]
+    found = display.findings(result, units=units)
+    n_checked = int(pd.to_numeric(result.factors["q_value"], errors="coerce").notna().sum())
+    if not found:
+        return [f"Nothing stands out: of the {n_checked} factors checked against your {n} "
+                f"flare-up{s}, none came before them more often than chance would explain "
+                "(at a false discovery rate of 10 %)."
+                + (" A real link could still be missed with this many flare-ups."
+                   if result.power != "adequate" else "")]
+    out = [f["sentence"] for f in found]
+    note = display.direction_note(result)
+    if note:
+        out.append(note)
+    return out
 
 
 def summary_sentences(*, weekly: pd.DataFrame, daily: pd.DataFrame,
@@ -604,7 +507,8 @@ def summary_sentences(*, weekly: pd.DataFrame, daily: pd.DataFrame,
         The case-crossover result; None when there is no diary.
     units : {"metric", "imperial"}
     window_days, last_n : int
-        Hazard window [d] and how many recent flare-ups to look at.
+        Hazard window [d] and how many recent flare-ups to look at (unused: the
+        descriptive look is :func:`pattern_sentences`, shown beside the flare-up context).
 
     Returns
     -------
@@ -616,13 +520,6 @@ def summary_sentences(*, weekly: pd.DataFrame, daily: pd.DataFrame,
                    "(--diary pain_diary.csv) to relate your training to your back pain.")
         return out
     out.append(flare_summary(flares))
-    if len(flares):
-        table = pattern_table(daily, activities, flares, window_days=window_days,
-                              last_n=last_n, units=units)
-        out += pattern_sentences(table, window_days=window_days)
     if result is not None:
-        out.append(factor_sentence(result, units=units))
-        note = reverse_causation_note(result)
-        if note:
-            out.append(note)
+        out += finding_sentences(result, units=units)
     return out

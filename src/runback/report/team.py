@@ -100,15 +100,7 @@ def team_row(name: str, slug: str, log, result) -> dict:
         start = last_day - pd.Timedelta(days=RECENT_DAYS - 1)
         onsets = pd.to_datetime(log.flares["onset"])
         row["flares_recent"] = str(int(((onsets >= start) & (onsets <= last_day)).sum()))
-    best = summary.strongest_factor(result.factors) if result is not None else None
-    if result is None or result.n_onsets == 0:
-        row["factor"] = "no flare-ups to compare"
-    elif result.power == "descriptive only" or best is None:
-        n = result.n_onsets
-        row["factor"] = f"too few flare-ups to test ({n})"
-    else:
-        status = summary.factor_status(best, result.n_onsets, result.power)
-        row["factor"] = f"{str(best['factor']).replace('_', ' ')}: {status}"
+    row["factor"] = summary.factor_status(result)
     flags = log.red_flags
     if len(flags):
         row["red_flag"] = str(flags["urgency"].iloc[0])

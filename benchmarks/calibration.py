@@ -1,0 +1,149 @@
+"""Calibration of the factor analysis on simulated seasons.
+
+For each scenario, simulates seasons (``runback.simulate``), runs the factor analysis as
+``runback factors`` does, and prints:
+
+- the share of seasons with any finding (what the summary would claim);
+- per-factor type-I error: the share of seasons with p <= 0.05, for factors that have no
+  effect in the scenario (every factor of a null season);
+- power: the share of seasons where the planted trigger's factor is a finding;
+- false findings: the share of seasons where another factor of the load, cold or sleep
+  kind is a finding;
+- bias: the median log odds ratio per SD of the planted factor.
+
+Targets (issue "honest answers"): null seasons, a finding in at most 10 % of seasons and
+per-factor p <= 0.05 in 3-7 %; a planted trigger (OR >= 3, two years, >= 15 flare-ups,
+easing) found in >= 80 % and load, cold or sleep found in <= 10 %; a trail trigger is
+found as uneven terrain, not climb. Baseline, in the same run: the same seasons analysed
+with the previous design (referents only kept 7 days from a flare-up, no adjustment),
+``--baseline``.
+
+    python benchmarks/calibration.py            # full run
+    python benchmarks/calibration.py --quick    # under 5 minutes
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
+
+from runback import factors as fx  # noqa: E402
+from runback.simulate import simulate_season  # noqa: E402
+
+#: name -> simulate_season keyword arguments, and the factor the trigger should show as.
+SCENARIOS = {
+    "null, no easing": ({"ease_days": 0}, None),
+    "null, easing 14 d": ({"ease_days": 14}, None),
+    "null, easing 21 d": ({"ease_days": 21}, None),
+    "null, diary gaps": ({"ease_days": 21, "logged_share": 0.75, "gap_days": 6}, None),
+    "null, HR on half the runs": ({"ease_days": 21, "hr_share": 0.5}, None),
+    "null, training build-up": ({"ease_days": 21, "build": 0.5}, None),
+    "trail OR 3, easing": ({"ease_days": 21, "trigger": "trail", "trigger_or": 3.0},
+                           "uneven_terrain"),
+    "trail OR 3, no easing": ({"ease_days": 0, "trigger": "trail", "trigger_or": 3.0},
+                              "uneven_terrain"),
+    "trail OR 5, easing": ({"ease_days": 21, "trigger": "trail", "trigger_or": 5.0},
+                           "uneven_terrain"),
+    "descent OR 3, easing": ({"ease_days": 21, "trigger": "descent", "trigger_or": 3.0},
+                             "descent"),
+    "descent OR 2, easing": ({"ease_days": 21, "trigger": "descent", "trigger_or": 2.0},
+                             "descent"),
+    "mileage jump OR 3, easing": ({"ease_days": 21, "trigger": "mileage_jump",
+                                   "trigger_or": 3.0}, "distance_change"),
+}
+QUICK = ("null, easing 21 d", "null, no easing", "null, HR on half the runs",
+         "trail OR 3, easing", "descent OR 3, easing")
+#: Factors whose finding in a trigger season counts as a false finding.
+OFF_TARGET = ("distance", "acute_load", "chronic_load", "monotony", "intensity", "cold",
+              "sleep", "stress", "distance_change", "session_spike", "climb")
+
+
+def one(args):
+    name, seed, options = args
+    kwargs, target = SCENARIOS[name]
+    daily = simulate_season(seed, **kwargs)
+    res = fx.case_crossover(daily, ci="flagged", **options)
+    f = res.factors.set_index("factor")
+    return {
+        "onsets": res.n_onsets,
+        "flares": int(daily["flare_onset"].fillna(False).sum()),
+        "any": bool(f["finding"].any()),
+        "p": f["p_value"].to_dict(),
+        "finding": f["finding"].to_dict(),
+        "coef": f["coef"].to_dict(),
+        "target": target,
+    }
+
+
+def summarise(name: str, rows: list[dict]) -> str:
+    target = rows[0]["target"]
+    n = len(rows)
+    any_rate = np.mean([r["any"] for r in rows])
+    flares = np.median([r["flares"] for r in rows])
+    onsets = np.median([r["onsets"] for r in rows])
+    line = (f"{name:<28} seasons {n:3d}  flare-ups {flares:4.0f}  used {onsets:4.0f}  "
+            f"any finding {any_rate:6.1%}")
+    if target is None:
+        ps = [p for r in rows for k, p in r["p"].items() if p == p]
+        t1 = np.mean(np.array(ps) <= 0.05) if ps else math.nan
+        line += f"  per-factor p<=0.05 {t1:6.1%}"
+    else:
+        power = np.mean([bool(r["finding"].get(target)) for r in rows])
+        off = np.mean([any(r["finding"].get(k) for k in OFF_TARGET if k != target)
+                       for r in rows])
+        coefs = [r["coef"].get(target) for r in rows]
+        coefs = [c for c in coefs if c == c]
+        bias = np.median(coefs) if coefs else math.nan
+        line += (f"  power ({target}) {power:6.1%}  other load/cold/sleep/climb found "
+                 f"{off:6.1%}  median log OR/SD {bias:+.2f}")
+        if target == "uneven_terrain":
+            climb = np.mean([bool(r["finding"].get("climb")) for r in rows])
+            line += f"  climb found {climb:6.1%}"
+    return line
+
+
+def run(names, seasons, options, workers):
+    jobs = [(name, seed, options) for name in names for seed in range(seasons)]
+    with ProcessPoolExecutor(workers) as pool:
+        results = list(pool.map(one, jobs, chunksize=4))
+    out = {}
+    for (name, _, _), r in zip(jobs, results, strict=True):
+        out.setdefault(name, []).append(r)
+    return out
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="fewer scenarios and seasons")
+    ap.add_argument("--seasons", type=int, default=None)
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--washout", default="auto", type=lambda v: v if v == "auto" else int(v))
+    ap.add_argument("--referents", default="weeks")
+    ap.add_argument("--baseline", action="store_true",
+                    help="also run the previous design: 7-day block after flare-ups")
+    args = ap.parse_args(argv)
+    names = QUICK if args.quick else tuple(SCENARIOS)
+    seasons = args.seasons or (40 if args.quick else 200)
+    configs = [("runback", {"washout_days": args.washout, "referents": args.referents})]
+    if args.baseline:
+        configs.append(("previous design (7-day block, no window rule)",
+                        {"washout_days": 7, "referents": "month"}))
+    for label, options in configs:
+        t0 = time.perf_counter()
+        out = run(names, seasons, options, args.workers)
+        print(f"== {label}: {options}  ({time.perf_counter() - t0:.0f} s)")
+        for name in names:
+            print(summarise(name, out[name]))
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
