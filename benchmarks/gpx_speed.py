@@ -6,7 +6,8 @@ Run by hand (it is not a test)::
 
 FOLDER defaults to the real-data folder (``$RUNBACK_REALDATA`` or ``../shared/realdata``
 beside the repository); every ``.gpx`` and ``.gpx.gz`` file under it is used. Printed, all
-measured in this run, each the median of ``--repeat`` runs:
+measured in this run, each the median of ``--repeat`` runs (taken in turn: gpxpy, reader,
+cold import, then again):
 
 - gpxpy: ``gpxpy.parse`` of every file, from bytes in memory (gzip already undone), the
   objects it builds and nothing more; a file gpxpy refuses counts the time it took to;
@@ -138,13 +139,25 @@ def main(argv: list[str] | None = None) -> None:
               f"  {cpu:7.2f} s CPU{ratio}{what}", flush=True)
         return wall, cpu
 
-    walls, cpus, points = timed(lambda: gpxpy_loop(datas), repeat)
-    base = show("gpxpy", walls, cpus, what=f"  [{points:,} track points]")
-    walls, cpus, samples = timed(lambda: reader_loop(datas), repeat)
-    show("reader", walls, cpus, base, f"  [{samples:,} samples]")
+    # one run of each in turn, repeated, so that a change in the machine's load falls on
+    # all three alike
+    runs: dict[str, tuple[list[float], list[float]]] = {k: ([], []) for k in
+                                                         ("gpxpy", "reader", "cold")}
+
+    def keep(key: str, wall: float, cpu: float) -> None:
+        runs[key][0].append(wall)
+        runs[key][1].append(cpu)
+
     with tempfile.TemporaryDirectory() as tmp:
-        runs = [cold_import(paths, Path(tmp), i) for i in range(repeat)]
-    show("cold import", [w for w, _ in runs], [c for _, c in runs], base)
+        for i in range(repeat):
+            walls, cpus, points = timed(lambda: gpxpy_loop(datas), 1)
+            keep("gpxpy", walls[0], cpus[0])
+            walls, cpus, samples = timed(lambda: reader_loop(datas), 1)
+            keep("reader", walls[0], cpus[0])
+            keep("cold", *cold_import(paths, Path(tmp), i))
+    base = show("gpxpy", *runs["gpxpy"], what=f"  [{points:,} track points]")
+    show("reader", *runs["reader"], base, f"  [{samples:,} samples]")
+    show("cold import", *runs["cold"], base)
 
 
 if __name__ == "__main__":
