@@ -63,9 +63,11 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from runback import schema
 from runback.errors import NotAnActivityError, ReadError
@@ -126,6 +128,11 @@ _SEG_OPEN = re.compile(rf"<{_PREFIX}trkseg(?=[\s/>])[^>]*?(/?)>")
 _SEG_CLOSE = re.compile(rf"</{_PREFIX}trkseg\s*>")
 _XML_DECL = re.compile(r"<\?xml[^>]*\?>")
 
+#: A point shape: its pattern, and the group of each field the pattern captures.
+_Shape = tuple[re.Pattern[str], dict[str, int]]
+#: A tag of a point: closing slash, name, (attribute name, quote) pairs, empty-element slash.
+_Tag = tuple[str, str, tuple[tuple[str, str], ...], str]
+
 
 def _attr(name: str) -> str:
     """A look-ahead capturing attribute ``name`` of a ``trkpt`` tag (empty when absent)."""
@@ -146,7 +153,7 @@ _EXT_CODES = {"heart_rate_bpm": 20, "cadence": 21, "temperature_c": 22, "power_w
               "speed_m_s": 12}
 
 
-class _Codes(dict):
+class _Codes(dict[str, int]):
     """Token key (closing slash + name + empty-element slash) -> code; names of value
     elements match whatever their case, anything else is 0 (ignored)."""
 
@@ -243,7 +250,7 @@ def scan_gpx(data: bytes, name: str) -> GpxScan:
     return GpxScan(root, tracks, points)
 
 
-def _segment_end(text: str, pos: int, prefixed: bool) -> re.Match | None:
+def _segment_end(text: str, pos: int, prefixed: bool) -> re.Match[str] | None:
     """The first ``</trkseg>`` from ``pos``: a plain search unless a prefix may precede it."""
     if prefixed:
         return _SEG_CLOSE.search(text, pos)
@@ -319,12 +326,12 @@ _MAX_SHAPES = 8
 _SAMPLES = 8
 
 
-def _offsets(shapes: list[tuple[re.Pattern, dict[str, int]]]) -> np.ndarray:
+def _offsets(shapes: list[_Shape]) -> np.ndarray:
     """The group of each shape's ``<trkpt`` marker in :func:`_alternation` (0-based)."""
     return np.cumsum([0] + [1 + p.groups for p, _ in shapes])
 
 
-def _table(rows: list) -> np.ndarray:
+def _table(rows: list[Any]) -> np.ndarray:
     """The rows of a ``findall`` as a 2-D object array, one column per group."""
     if not rows:
         return np.empty((0, 0), dtype=object)
@@ -332,7 +339,7 @@ def _table(rows: list) -> np.ndarray:
     return table.reshape(len(rows), 1) if table.ndim != 2 else table
 
 
-def _which(shapes: list[tuple[re.Pattern, dict[str, int]]], columns: np.ndarray,
+def _which(shapes: list[_Shape], columns: np.ndarray,
            n: int) -> np.ndarray:
     """The shape each of ``n`` rows of :func:`_alternation` matched."""
     which = np.zeros(n, dtype=np.int8)
@@ -342,7 +349,7 @@ def _which(shapes: list[tuple[re.Pattern, dict[str, int]]], columns: np.ndarray,
     return which
 
 
-def _names(shapes: list[tuple[re.Pattern, dict[str, int]]], columns: np.ndarray,
+def _names(shapes: list[_Shape], columns: np.ndarray,
            n: int) -> int:
     """How often ``n`` points read as ``columns`` name ``trkpt``: twice, or once in an
     empty element."""
@@ -352,9 +359,10 @@ def _names(shapes: list[tuple[re.Pattern, dict[str, int]]], columns: np.ndarray,
     return n + int(twice[_which(shapes, columns, n)].sum())
 
 
-def _sampled_shapes(body: str) -> list[tuple[re.Pattern, dict[str, int]]]:
+def _sampled_shapes(body: str) -> list[_Shape]:
     """The distinct shapes of the first point and of points spread through ``body``."""
-    shapes, seen = [], set()
+    shapes: list[_Shape] = []
+    seen: set[str] = set()
     for at in range(0, len(body), max(len(body) // _SAMPLES, 1)):
         i = body.find("<trkpt", at)
         if i < 0:
@@ -368,7 +376,7 @@ def _sampled_shapes(body: str) -> list[tuple[re.Pattern, dict[str, int]]]:
     return shapes
 
 
-def _alternation(shapes: list[tuple[re.Pattern, dict[str, int]]]) -> re.Pattern:
+def _alternation(shapes: list[_Shape]) -> re.Pattern[str]:
     """One pattern matching a point of any of ``shapes``; each alternative's first group
     captures ``<trkpt``, so a row shows which shape it matched."""
     return re.compile("|".join("(<trkpt)" + p.pattern[len("<trkpt"):] for p, _ in shapes))
@@ -379,7 +387,7 @@ _ATTR = re.compile(r"([^\s=/>]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 
 
 @lru_cache(maxsize=64)
-def _template_of(tags: tuple) -> tuple[re.Pattern, dict[str, int]] | None:
+def _template_of(tags: tuple[_Tag, ...]) -> _Shape | None:
     """The pattern of points with ``tags`` (slash, name, attribute names and quotes,
     empty-element slash), and the group of each field it reads.
 
@@ -387,8 +395,10 @@ def _template_of(tags: tuple) -> tuple[re.Pattern, dict[str, int]] | None:
     elements. None when the tags do not make one ``trkpt`` element, or a field comes twice
     (the first non-empty one is wanted, which :func:`_any_points` finds).
     """
-    parts, slots, stack = [], {}, []
-    previous = None
+    parts: list[str] = []
+    slots: dict[str, int] = {}
+    stack: list[str] = []
+    previous: _Tag | None = None
     for slash, name, attrs, empty in tags:
         if previous is not None:
             value = not previous[0] and not previous[3] and slash and name == previous[1]
@@ -432,7 +442,7 @@ def _field(name: str, ancestors: list[str]) -> str | None:
     return EXTENSION_MAP.get(local.lower())
 
 
-def _template(text: str, pos: int = 0) -> tuple[re.Pattern, dict[str, int]] | None:
+def _template(text: str, pos: int = 0) -> _Shape | None:
     """:func:`_template_of` the point that starts at ``pos`` in ``text``."""
     tags, depth = [], 0
     for m in _TAG.finditer(text, pos):
@@ -486,7 +496,8 @@ def _state(code: np.ndarray, events: tuple[int, ...], opened: int) -> np.ndarray
     """Whether each token follows an ``opened`` event more recently than the other events."""
     is_event = np.isin(code, events)
     last = np.maximum.accumulate(np.where(is_event, np.arange(len(code)), -1))
-    return (last >= 0) & (code[np.maximum(last, 0)] == opened)
+    inside: np.ndarray = (last >= 0) & (code[np.maximum(last, 0)] == opened)
+    return inside
 
 
 def _first(which: int, code: np.ndarray, inside: np.ndarray, point: np.ndarray,
@@ -563,7 +574,7 @@ def read_gpx(source: Source, *, name: str | None = None) -> ParsedFile:
         raise NotAnActivityError(name, "GPX file has no track points")
 
     warnings = []
-    times = parse_times(pts["time"])
+    times = parse_times(pts["time"].tolist())
     timed = np.asarray(times.notna())
     n_points, n_timed = len(scan), int(timed.sum())
     if n_timed == 0 or 2 * n_timed < n_points:
@@ -595,9 +606,11 @@ def read_gpx(source: Source, *, name: str | None = None) -> ParsedFile:
         sport, implied = normalize_sport(_sport_label(tracks, track_ids))
         ns = t.as_unit("ns").asi8
         forward = bool((ns[1:] >= ns[:-1]).all())
-        dropped = None if forward else recorded_before(t)
         label = f"part {p}: " if part[-1] else ""
-        warning = None if forward else time_order_warning(t, dropped, label)
+        warning = None
+        if not forward:
+            dropped = recorded_before(pd.Series(t))
+            warning = time_order_warning(pd.Series(t), dropped, label)
         if warning:
             warnings.append(warning)
             sub = {c: v[~dropped] for c, v in sub.items()}
@@ -617,7 +630,8 @@ def read_gpx(source: Source, *, name: str | None = None) -> ParsedFile:
                       schema.empty("raw_laps"), warnings)
 
 
-def haversine_m(lat1, lon1, lat2, lon2) -> np.ndarray:
+def haversine_m(lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike,
+                lon2: ArrayLike) -> np.ndarray:
     """Great-circle distance between points on a sphere of the mean Earth radius.
 
     Parameters
@@ -637,7 +651,8 @@ def haversine_m(lat1, lon1, lat2, lon2) -> np.ndarray:
     p1, p2 = np.radians(lat1), np.radians(lat2)
     dlat, dlon = p2 - p1, np.radians(lon2) - np.radians(lon1)
     a = np.sin(dlat / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlon / 2) ** 2
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+    distance: np.ndarray = 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+    return distance
 
 
 def _clean(pts: dict[str, np.ndarray]) -> None:
@@ -698,7 +713,7 @@ def _in_parts(times: pd.DatetimeIndex, key: np.ndarray) -> tuple[np.ndarray | No
     return order, np.cumsum(new_part).astype(np.int64)
 
 
-def _sport_label(tracks: list[ET.Element], track_ids) -> str | None:
+def _sport_label(tracks: list[ET.Element], track_ids: np.ndarray) -> str | None:
     """The first ``<type>`` among the part's tracks, Strava codes translated."""
     for t in track_ids:
         label = child_text(tracks[int(t)], "type")
@@ -709,7 +724,7 @@ def _sport_label(tracks: list[ET.Element], track_ids) -> str | None:
 
 def _activity_row(part: int, times: pd.DatetimeIndex, first_time: str, trk: ET.Element,
                   meta: ET.Element, creator: str | None, sport: str,
-                  implied: str | None) -> dict:
+                  implied: str | None) -> dict[str, Any]:
     """The ``raw_activities`` row of one part; the offset is the one its first time states."""
     start = times.min()
     offset = utc_offset_s(first_time)
