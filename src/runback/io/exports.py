@@ -26,16 +26,35 @@ import posixpath
 import re
 import zipfile
 import zlib
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 
 from runback.errors import ReadError, UnsupportedFormatError
 from runback.io.base import read_regular_file
 
-__all__ = ["Entry", "Skip", "iter_entries", "FORMATS", "format_of"]
+__all__ = ["Entry", "Skip", "iter_entries", "FORMATS", "format_of", "wellness_format_of",
+           "STREAMED", "STREAM_MAX_BYTES"]
 
 #: File extensions runback reads, by format.
 FORMATS = {".fit": "fit", ".gpx": "gpx", ".tcx": "tcx", ".csv": "csv"}
+#: Formats read as a stream while the folder or archive is walked (Apple Health's
+#: ``export.xml``, often over 1 GB): the entry then holds the small extract, not the file.
+STREAMED = frozenset({"apple_health"})
+#: Largest streamed file (decompressed).
+STREAM_MAX_BYTES = 64 * 2**30
+#: Files known by their name whatever folder holds them (lower-cased name -> format).
+_NAMED = (
+    (re.compile(r"^export\.xml$"), "apple_health"),
+    (re.compile(r"^exercise(-\d+)?\.json$"), "fitbit"),
+)
+#: Daily wellness files (:mod:`runback.wellness`), by lower-cased name.
+_WELLNESS = (
+    (re.compile(r"^export\.xml$"), "apple_health"),
+    (re.compile(r"sleepdata.*\.json$|^udsfile.*\.json$|healthstatusdata.*\.json$"),
+     "garmin_wellness"),
+    (re.compile(r"^(sleep|resting_heart_rate)-.*\.json$"), "fitbit_wellness"),
+    (re.compile(r"\.csv$"), "wellness_csv"),
+)
 MAX_FILE_BYTES = 512 * 2**20
 MAX_RATIO = 200
 MAX_ARCHIVE_BYTES = 8 * 2**30
@@ -79,9 +98,13 @@ class Entry:
     rel: str
     chain: tuple[str, ...]
     gz: bool = False
+    data: bytes | None = field(default=None, repr=False, compare=False)
 
     def load(self) -> bytes:
-        """The decompressed bytes of the entry; raises :class:`ReadError`."""
+        """The decompressed bytes of the entry (a streamed format's extract, already
+        made); raises :class:`ReadError`."""
+        if self.data is not None:
+            return self.data
         if len(self.chain) == 1:
             data = _read_file(self.chain[0])
         else:
@@ -111,13 +134,30 @@ def format_of(name: str) -> tuple[str | None, bool, bool]:
     low = name.lower()
     if low.endswith(".zip"):
         return None, False, True
+    base = posixpath.basename(low.replace("\\", "/"))
+    for pattern, fmt in _NAMED:
+        if pattern.search(base):
+            return fmt, False, False
     gz = low.endswith(".gz")
     if gz:
         low = low[:-3]
     return FORMATS.get(os.path.splitext(low)[1]), gz, False
 
 
-def iter_entries(paths, *, exclude=()) -> Iterator[Entry | Skip]:
+def wellness_format_of(name: str) -> tuple[str | None, bool, bool]:
+    """:func:`format_of` for the daily wellness files :mod:`runback.wellness` reads:
+    ``apple_health``, ``garmin_wellness``, ``fitbit_wellness`` or ``wellness_csv``."""
+    low = name.lower()
+    if low.endswith(".zip"):
+        return None, False, True
+    base = posixpath.basename(low.replace("\\", "/"))
+    for pattern, fmt in _WELLNESS:
+        if pattern.search(base):
+            return fmt, False, False
+    return None, False, False
+
+
+def iter_entries(paths, *, exclude=(), classify: Callable = format_of) -> Iterator[Entry | Skip]:
     """Yield an :class:`Entry` per activity file under ``paths``, or a :class:`Skip`.
 
     Named files with an unknown extension are skipped with the reason; inside folders and
@@ -133,29 +173,34 @@ def iter_entries(paths, *, exclude=()) -> Iterator[Entry | Skip]:
         Files left out silently, named or met in a folder walk (the pain diary given
         beside the activities); compared by resolved path, so ``./d.csv`` and a symbolic
         link to it are the same file.
+    classify : callable
+        ``name -> (format, gzipped, is_zip)``: :func:`format_of` (activity files, the
+        default) or :func:`wellness_format_of`.
     """
     excluded = frozenset(os.path.realpath(os.fspath(p)) for p in exclude)
     for p in paths:
         p = os.fspath(p)
         if os.path.isdir(p):
-            yield from _walk_folder(p, excluded)
+            yield from _walk_folder(p, excluded, classify)
         elif os.path.exists(p):
             if os.path.realpath(p) not in excluded:
-                yield from _named_file(p)
+                yield from _named_file(p, classify)
         else:
             yield Skip(p, "no such file or folder")
 
 
-def _named_file(path: str) -> Iterator[Entry | Skip]:
-    fmt, gz, is_zip = format_of(path)
+def _named_file(path: str, classify: Callable = format_of) -> Iterator[Entry | Skip]:
+    fmt, gz, is_zip = classify(path)
     if _DIARY_SIDECAR.search(os.path.basename(path)):
         return
     if is_zip:
-        yield from _walk_zip_path(path)
+        yield from _walk_zip_path(path, classify)
     elif fmt is None:
         yield Skip(path, str(UnsupportedFormatError(
             None, f"unsupported file type {_ext(path)!r}; runback reads .fit, .gpx, .tcx, "
                   ".csv (each optionally .gz) and .zip")))
+    elif fmt in STREAMED:
+        yield _streamed(path, fmt, path, os.path.basename(path), (path,), lambda: open(path, "rb"))
     else:
         yield Entry(path, fmt, path, os.path.basename(path), (path,), gz)
 
@@ -165,7 +210,8 @@ def _ext(path: str) -> str:
     return os.path.splitext(base)[1] or base
 
 
-def _walk_folder(root: str, excluded: frozenset[str]) -> Iterator[Entry | Skip]:
+def _walk_folder(root: str, excluded: frozenset[str],
+                 classify: Callable = format_of) -> Iterator[Entry | Skip]:
     seen: set[tuple[int, int]] = set()
     stack = [root]
     while stack:
@@ -193,10 +239,13 @@ def _walk_folder(root: str, excluded: frozenset[str]) -> Iterator[Entry | Skip]:
                 continue
             if excluded and os.path.realpath(full) in excluded:
                 continue
-            fmt, gz, is_zip = format_of(n)
+            fmt, gz, is_zip = classify(n)
             rel = os.path.relpath(full, root).replace(os.sep, "/")
             if is_zip:
-                yield from _walk_zip_path(full)
+                yield from _walk_zip_path(full, classify)
+            elif fmt in STREAMED:
+                yield _streamed(full, fmt, root, rel, (full,),
+                                lambda full=full: open(full, "rb"))
             elif fmt is not None:
                 yield Entry(full, fmt, root, rel, (full,), gz)
         stack.extend(reversed(subfolders))
@@ -251,18 +300,54 @@ def _check_size(n_out: int, n_in: int, name: str) -> None:
         raise ReadError(name, f"compression ratio over {MAX_RATIO}:1 (a zip bomb?); refused")
 
 
-def _walk_zip_path(path: str) -> Iterator[Entry | Skip]:
+def _walk_zip_path(path: str, classify: Callable = format_of) -> Iterator[Entry | Skip]:
     try:
         zf = _open_zip(path)
     except ReadError as e:
         yield Skip(path, e.reason)
         return
     with zf:
-        yield from _walk_zip(zf, path, (path,), depth=1)
+        yield from _walk_zip(zf, path, (path,), depth=1, classify=classify)
+
+
+def _streamed(name: str, fmt: str, root: str, rel: str, chain: tuple[str, ...],
+              opener: Callable, compressed: int | None = None) -> Entry | Skip:
+    """The entry of a :data:`STREAMED` file, its extract made now; a Skip when unreadable.
+
+    ``opener()`` opens the file; ``compressed`` is its compressed size inside an archive
+    (the bomb ratio is checked as the stream is read).
+    """
+    from runback.io.apple_health import scan_export
+
+    try:
+        with opener() as fh:
+            extract = scan_export(_limited(fh, name, compressed), name=name).to_bytes()
+    except ReadError as e:
+        return Skip(name, e.reason + (f" (at byte {e.position})" if e.position is not None
+                                      else ""))
+    except (OSError, *_ZIP_ERRORS, zlib.error, RuntimeError) as e:
+        return Skip(name, f"cannot read file ({e})")
+    return Entry(name, fmt, root, rel, chain, False, extract)
+
+
+def _limited(fh, name: str, compressed: int | None) -> Iterator[bytes]:
+    """The bytes of ``fh`` in 1 MiB pieces, refused past :data:`STREAM_MAX_BYTES` or, for
+    an archive member, past :data:`MAX_RATIO` times its compressed size."""
+    n = 0
+    while True:
+        chunk = fh.read(2**20)
+        if not chunk:
+            return
+        n += len(chunk)
+        if n > STREAM_MAX_BYTES:
+            raise ReadError(name, f"larger than {STREAM_MAX_BYTES} bytes (refused)")
+        if compressed is not None and n > _RATIO_FLOOR and n > MAX_RATIO * max(compressed, 1):
+            raise ReadError(name, f"compression ratio over {MAX_RATIO}:1 (a zip bomb?); refused")
+        yield chunk
 
 
 def _walk_zip(zf: zipfile.ZipFile, name: str, chain: tuple[str, ...],
-              depth: int) -> Iterator[Entry | Skip]:
+              depth: int, classify: Callable = format_of) -> Iterator[Entry | Skip]:
     if depth > MAX_DEPTH:
         yield Skip(name, f"archive nested more than {MAX_DEPTH} deep; not opened")
         return
@@ -274,7 +359,7 @@ def _walk_zip(zf: zipfile.ZipFile, name: str, chain: tuple[str, ...],
         if not member or member.startswith(_IGNORED_PREFIXES) or "/._" in member:
             continue
         full = f"{name}:{member}"
-        fmt, gz, is_zip = format_of(member)
+        fmt, gz, is_zip = classify(member)
         if fmt is None and not is_zip:
             continue
         total += info.file_size
@@ -282,6 +367,13 @@ def _walk_zip(zf: zipfile.ZipFile, name: str, chain: tuple[str, ...],
             yield Skip(name, f"archive decompresses to more than {MAX_ARCHIVE_BYTES} bytes; "
                              "the rest is not read")
             return
+        if fmt in STREAMED and info.file_size <= STREAM_MAX_BYTES and not (
+            info.file_size > _RATIO_FLOOR
+            and info.file_size > MAX_RATIO * max(info.compress_size, 1)
+        ):
+            yield _streamed(full, fmt, name, member, chain + (info.filename,),
+                            lambda info=info: zf.open(info), info.compress_size)
+            continue
         if info.file_size > MAX_FILE_BYTES or (
             info.file_size > _RATIO_FLOOR
             and info.file_size > MAX_RATIO * max(info.compress_size, 1)
@@ -301,7 +393,7 @@ def _walk_zip(zf: zipfile.ZipFile, name: str, chain: tuple[str, ...],
             except _ZIP_ERRORS as e:
                 yield Skip(full, f"not a readable zip archive ({e})")
                 continue
-            yield from _walk_zip(inner, full, chain + (info.filename,), depth + 1)
+            yield from _walk_zip(inner, full, chain + (info.filename,), depth + 1, classify)
         else:
             yield Entry(full, fmt, name, member, chain + (info.filename,), gz)
 
