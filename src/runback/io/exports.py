@@ -310,6 +310,11 @@ def _walk_zip_path(path: str, classify: Callable = format_of) -> Iterator[Entry 
         yield from _walk_zip(zf, path, (path,), depth=1, classify=classify)
 
 
+#: The latest extracts made, by (chain, size and modification time of the file on disk,
+#: compressed size): the import and the wellness table walk the same export once each.
+_EXTRACTS: dict[tuple, bytes] = {}
+
+
 def _streamed(name: str, fmt: str, root: str, rel: str, chain: tuple[str, ...],
               opener: Callable, compressed: int | None = None) -> Entry | Skip:
     """The entry of a :data:`STREAMED` file, its extract made now; a Skip when unreadable.
@@ -320,6 +325,13 @@ def _streamed(name: str, fmt: str, root: str, rel: str, chain: tuple[str, ...],
     from runback.io.apple_health import scan_export
 
     try:
+        st = os.stat(chain[0])
+        memo = (chain, st.st_size, st.st_mtime_ns, compressed)
+    except OSError:
+        memo = None
+    if memo is not None and memo in _EXTRACTS:
+        return Entry(name, fmt, root, rel, chain, False, _EXTRACTS[memo])
+    try:
         with opener() as fh:
             extract = scan_export(_limited(fh, name, compressed), name=name).to_bytes()
     except ReadError as e:
@@ -327,6 +339,10 @@ def _streamed(name: str, fmt: str, root: str, rel: str, chain: tuple[str, ...],
                                       else ""))
     except (OSError, *_ZIP_ERRORS, zlib.error, RuntimeError) as e:
         return Skip(name, f"cannot read file ({e})")
+    if memo is not None:
+        while len(_EXTRACTS) >= 4:
+            _EXTRACTS.pop(next(iter(_EXTRACTS)))
+        _EXTRACTS[memo] = extract
     return Entry(name, fmt, root, rel, chain, False, extract)
 
 

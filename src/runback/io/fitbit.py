@@ -14,6 +14,9 @@ the TCX's track with the entry's name and totals.
 
 Entries that cannot be read (no start, a start that is not a date) are left out with one
 warning giving their number.
+
+Sleep (``sleep-DATE.json``) and resting heart rate (``resting_heart_rate-DATE.json``) are
+read for the daily wellness table by :func:`read_fitbit_wellness`.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import pandas as pd
 from runback.errors import NotAnActivityError, ReadError
 from runback.io.base import ParsedFile, Source, normalize_sport, read_source, source_name
 
-__all__ = ["read_fitbit_exercises", "FITBIT_SPORTS"]
+__all__ = ["read_fitbit_exercises", "read_fitbit_wellness", "FITBIT_SPORTS"]
 
 #: Fitbit ``activityName`` (lower-cased) -> (sport, sub_sport).
 FITBIT_SPORTS = {
@@ -140,3 +143,80 @@ def read_fitbit_exercises(source: Source, *, name: str | None = None) -> ParsedF
     acts = pd.DataFrame(rows)
     acts["start_time"] = pd.to_datetime(acts["start_time"], utc=True)
     return ParsedFile.build(acts, warnings=warnings)
+
+
+def read_fitbit_wellness(source: Source, *, name: str | None = None) -> pd.DataFrame:
+    """Observations from Fitbit's ``sleep-DATE.json`` or ``resting_heart_rate-DATE.json``.
+
+    A sleep log's ``minutesAsleep`` counts on its ``dateOfSleep`` (the day it ends on;
+    naps too); a resting heart rate entry (``{"dateTime": ..., "value": {"date":
+    "01/01/20", "value": 58.3}}``) on its date, a value of 0 meaning no reading.
+
+    Parameters
+    ----------
+    source : str, os.PathLike, bytes or binary file
+        The JSON file.
+    name : str, optional
+        What messages call the file.
+
+    Returns
+    -------
+    DataFrame
+        Observations (:data:`runback.io.garmin_wellness.OBSERVATION_COLUMNS`): ``sleep_h``
+        [h] with the session's start and end, ``resting_hr_bpm`` [1/min]; source
+        ``fitbit``.
+
+    Raises
+    ------
+    ReadError
+        Not JSON, or not a list.
+    NotWellnessError
+        A list without sleep or resting heart-rate entries.
+    """
+    from runback.errors import NotWellnessError
+    from runback.io.garmin_wellness import observations
+
+    name = source_name(source, name)
+    try:
+        entries = json.loads(read_source(source, name))
+    except (ValueError, UnicodeDecodeError) as e:
+        raise ReadError(name, f"not valid JSON ({e})") from e
+    if not isinstance(entries, list):
+        raise ReadError(name, "not a Fitbit sleep or resting heart-rate file (expected a list)")
+    rows, known = [], False
+    for e in entries:
+        if not isinstance(e, dict):
+            continue
+        base = {"source": "fitbit", "watch": True, "kind": None, "start": None, "end": None}
+        if "minutesAsleep" in e or "dateOfSleep" in e:
+            known = True
+            day, _ = _start(str(e.get("dateOfSleep") or "")[:10] + " 00:00:00")
+            minutes = _num(e.get("minutesAsleep"))
+            if day is None or minutes != minutes:
+                continue
+            rows.append({**base, "date": day, "metric": "sleep_h", "value": minutes / 60.0,
+                         "start": _utc_guess(e.get("startTime")),
+                         "end": _utc_guess(e.get("endTime"))})
+        elif isinstance(e.get("value"), dict):
+            known = True
+            value = e["value"]
+            day, _ = _start(str(value.get("date") or "") + " 00:00:00")
+            if day is None:
+                day, _ = _start(e.get("dateTime"))
+            bpm = _num(value.get("value"))
+            if day is None or not bpm:  # 0: no reading that day
+                continue
+            rows.append({**base, "date": day.normalize(), "metric": "resting_hr_bpm",
+                         "value": bpm})
+    if not known and entries:
+        raise NotWellnessError(name, "not a Fitbit sleep or resting heart-rate file")
+    return observations(rows)
+
+
+def _utc_guess(text) -> pd.Timestamp | None:
+    """A Fitbit sleep time (local wall clock, ``2020-01-01T07:00:00.000``) as a naive
+    stamp read as UTC: only compared with other sessions of the same night."""
+    local, utc = _start(text)
+    if utc is not None:
+        return utc
+    return None if local is None else local.tz_localize("UTC")
