@@ -291,3 +291,19 @@ def test_log_wellness_and_daily_columns(tmp_path):
     assert day["sleep_hours"] == pytest.approx(7.0)
     assert day["stress"] == pytest.approx(3.1)
     assert day["wellness_source"] == "garmin"
+
+
+def test_real_apple_health_export_sleep(realdata):
+    path = realdata / "rgosdin__docs" / "apple_health_export" / "export.xml"
+    if not path.exists():
+        pytest.skip(f"no real Apple Health export in {realdata}")
+    w = read_wellness([path.parent])
+    t = w.table.set_index("date")
+    assert list(t.index) == [DAY("2019-06-15"), DAY("2019-06-16"), DAY("2019-06-17")]
+    # the Health app's night, asleep 22:21 to 08:21, wins over the phone's 19 min in bed
+    assert t.loc["2019-06-16", "sleep_h"] == pytest.approx(10.0)
+    assert t.loc["2019-06-16", "source"] == "apple health (Health)"
+    # only the phone's bedtime on the other days: its time in bed
+    assert t.loc["2019-06-15", "sleep_h"] == pytest.approx((46 * 60 + 59) / 3600)
+    assert t["resting_hr_bpm"].isna().all() and w.warnings == []
+    assert w.skipped_records["HKQuantityTypeIdentifierStepCount"] == 1588

@@ -21,7 +21,8 @@ Rules
   :data:`SESSION_GAP_H` hours, each on the local day of its end by the offset it carries).
 - **One source per day and value.** Where several sources give the same value for a day
   (sleep from the watch and from the phone), one is kept: the diary first (what the
-  runner wrote), then a watch, then a phone app or a CSV (:func:`source_rank`). Sleep of
+  runner wrote), then a watch, then a phone app or a CSV, and time asleep before time in
+  bed (:func:`source_rank`). Sleep of
   one source on one day is summed (a night and a nap); other values are averaged.
 - **HRV is of one kind.** RMSSD (Garmin, intervals.icu ``hrv``) and SDNN (Apple,
   intervals.icu ``hrvSDNN``) are different measures: the table keeps the kind with more
@@ -96,12 +97,13 @@ class Wellness:
     skipped_records: dict[str, int] = field(default_factory=dict)
 
 
-def source_rank(source: str, watch: bool) -> int:
+def source_rank(source: str, watch: bool, kind: str | None = None) -> int:
     """Which source a day's value is taken from, lowest first: the diary 0, a watch 1, a
-    phone app or a CSV 2."""
+    phone app or a CSV 2; sleep known only as time in bed (``kind`` ``in bed``) comes
+    after any source that recorded time asleep."""
     if source == "diary":
         return 0
-    return 1 if watch else 2
+    return (1 if watch else 2) + (2 if kind == "in bed" else 0)
 
 
 def _local(text: str | None) -> pd.Timestamp | None:
@@ -177,7 +179,8 @@ def _sleep_session(session: list, label: str, watch: bool) -> dict:
     asleep = [(s, e) for s, e, _, a in session if a]
     spans = asleep or [(s, e) for s, e, _, _ in session]
     last = max(session, key=lambda seg: seg[1])
-    return {"date": last[2].tz_localize(None).normalize(), "metric": "sleep_h", "kind": None,
+    return {"date": last[2].tz_localize(None).normalize(), "metric": "sleep_h",
+            "kind": None if asleep else "in bed",
             "value": _union_s(spans) / 3600.0, "source": label, "watch": watch,
             "start": min(s for s, _, _, _ in session), "end": last[1]}
 
@@ -301,8 +304,9 @@ def wellness_table(obs: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
         obs = obs[~drop]
     if obs.empty:
         return schema.empty("wellness"), warnings
-    obs = obs.assign(rank=[source_rank(s, w) for s, w in zip(obs["source"], obs["watch"],
-                                                             strict=True)])
+    obs = obs.assign(rank=[source_rank(s, w, k if isinstance(k, str) else None)
+                           for s, w, k in zip(obs["source"], obs["watch"], obs["kind"],
+                                              strict=True)])
     # per day and metric the best-ranked source (ties: its name), then its values
     best = (obs.sort_values(["date", "metric", "rank", "source"], kind="stable")
             .groupby(["date", "metric"], sort=True).head(1)[["date", "metric", "source"]])
