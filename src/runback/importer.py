@@ -599,7 +599,7 @@ def import_activities(paths, *, tz: str | None = None, tz_source: str = "option"
     """
     store = Store(cache_dir)
     cache_root = str(store.root)
-    found = list(iter_entries(paths, exclude=exclude))
+    found = list(iter_entries(paths, exclude=exclude, extract_dir=store.root / "extracts"))
     outcomes: list[FileOutcome] = [
         FileOutcome(s.name, s.name, s.name, skip=s.reason) for s in found if isinstance(s, Skip)
     ]

@@ -138,7 +138,8 @@ class TrainingLog:
         (:func:`runback.wellness.read_wellness`); its warnings join :attr:`notes`."""
         from runback.wellness import read_wellness
 
-        found = read_wellness(self.paths or (), pain=self.pain if self.has_diary else None)
+        found = read_wellness(self.paths or (), pain=self.pain if self.has_diary else None,
+                              cache_dir=self.import_result.store.root)
         self.notes += found.warnings
         return found.table
 

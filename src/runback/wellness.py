@@ -220,7 +220,8 @@ def _refuse(obs: pd.DataFrame, name: str) -> tuple[pd.DataFrame, list[str]]:
     return obs[~bad & obs["value"].notna()], warnings
 
 
-def read_wellness(paths=(), *, pain: pd.DataFrame | None = None, exclude=()) -> Wellness:
+def read_wellness(paths=(), *, pain: pd.DataFrame | None = None, exclude=(),
+                  cache_dir=None) -> Wellness:
     """Find and read every wellness source under ``paths``, and the diary's.
 
     Parameters
@@ -232,12 +233,16 @@ def read_wellness(paths=(), *, pain: pd.DataFrame | None = None, exclude=()) -> 
         The ``pain`` table of the diary; its sleep and stress win where both exist.
     exclude : iterable of path
         Files to pass over (the diary when it lies among the paths).
+    cache_dir : path or False, optional
+        Cache folder where the extract of an Apple Health export is kept between runs
+        (default: :func:`runback.cache_folder.default_cache_dir`); False keeps none.
 
     Returns
     -------
     Wellness
         The table, warnings and the files skipped.
     """
+    from runback.cache_folder import default_cache_dir
     from runback.io.apple_health import HealthExport
     from runback.io.exports import Skip, iter_entries, wellness_format_of
     from runback.io.fitbit import read_fitbit_wellness
@@ -248,8 +253,10 @@ def read_wellness(paths=(), *, pain: pd.DataFrame | None = None, exclude=()) -> 
                "wellness_csv": read_wellness_csv}
     frames, warnings, skipped = [], [], []
     skipped_records: dict[str, int] = {}
+    extracts = None if cache_dir is False else (
+        os.path.join(os.fspath(cache_dir or default_cache_dir()), "extracts"))
     for item in iter_entries([os.fspath(p) for p in paths], exclude=exclude,
-                             classify=wellness_format_of):
+                             classify=wellness_format_of, extract_dir=extracts):
         if isinstance(item, Skip):
             skipped.append((item.name, item.reason))
             continue

@@ -254,3 +254,29 @@ def test_real_apple_health_export(realdata):
     result = import_activities([path.parent])
     assert result.activities.empty
     assert result.skipped["not_activity"].all()
+
+
+def test_an_unchanged_export_is_not_read_again(tmp_path, monkeypatch):
+    from runback.io import apple_health, exports
+
+    (tmp_path / "export.xml").write_bytes(_export())
+    kept = tmp_path / "cache" / "extracts"
+    (first,) = list(iter_entries([tmp_path / "export.xml"], extract_dir=kept))
+    (copy,) = list(kept.iterdir())
+    exports._EXTRACTS.clear()
+
+    def no_scan(*a, **k):
+        raise AssertionError("export.xml read again")
+
+    monkeypatch.setattr(apple_health, "scan_export", no_scan)
+    (again,) = list(iter_entries([tmp_path / "export.xml"], extract_dir=kept))
+    assert again.data == first.data
+    # a damaged copy, or a changed export, is read again
+    monkeypatch.undo()
+    exports._EXTRACTS.clear()
+    copy.write_bytes(b'{"runback_apple_health":1,"workouts":')
+    (fixed,) = list(iter_entries([tmp_path / "export.xml"], extract_dir=kept))
+    assert fixed.data == first.data
+    (tmp_path / "export.xml").write_bytes(_export().replace(b"5.4", b"6.40"))  # another size
+    (changed,) = list(iter_entries([tmp_path / "export.xml"], extract_dir=kept))
+    assert read_apple_health(changed.data).activities["device_distance_m"].iloc[0] == 6400

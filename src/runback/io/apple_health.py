@@ -51,9 +51,13 @@ from runback.errors import NotAnActivityError, ReadError
 from runback.io._xml import MAX_DEPTH, PrologCheck
 from runback.io.base import ParsedFile, Source, source_name
 
-__all__ = ["HealthExport", "scan_export", "read_apple_health", "EXTRACT_MAGIC", "CHUNK_BYTES",
+__all__ = ["HealthExport", "scan_export", "read_apple_health", "EXTRACT_MAGIC", "EXTRACT_VERSION",
+           "CHUNK_BYTES",
            "RECORD_KINDS", "WORKOUT_SPORTS"]
 
+#: Version of what :func:`scan_export` keeps: extracts kept by an older version are made
+#: again.
+EXTRACT_VERSION = 1
 #: Bytes fed to the parser at a time.
 CHUNK_BYTES = 1 << 20
 #: First bytes of an extract made by :meth:`HealthExport.to_bytes`.

@@ -20,10 +20,12 @@ Limits (a "zip bomb" or "gzip bomb" is refused with the reason):
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import posixpath
 import re
+import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -157,7 +159,19 @@ def wellness_format_of(name: str) -> tuple[str | None, bool, bool]:
     return None, False, False
 
 
-def iter_entries(paths, *, exclude=(), classify: Callable = format_of) -> Iterator[Entry | Skip]:
+@dataclass(frozen=True)
+class _Options:
+    """How a walk classifies names and where it keeps the extracts of streamed files."""
+
+    classify: Callable = format_of
+    extract_dir: str | None = None
+
+
+_DEFAULT = _Options()
+
+
+def iter_entries(paths, *, exclude=(), classify: Callable = format_of,
+                 extract_dir: str | os.PathLike | None = None) -> Iterator[Entry | Skip]:
     """Yield an :class:`Entry` per activity file under ``paths``, or a :class:`Skip`.
 
     Named files with an unknown extension are skipped with the reason; inside folders and
@@ -176,31 +190,37 @@ def iter_entries(paths, *, exclude=(), classify: Callable = format_of) -> Iterat
     classify : callable
         ``name -> (format, gzipped, is_zip)``: :func:`format_of` (activity files, the
         default) or :func:`wellness_format_of`.
+    extract_dir : path, optional
+        Where the extracts of :data:`STREAMED` files are kept between runs (in the cache
+        folder), keyed by the file's path, size and modification time: an unchanged Apple
+        Health export is not read again.
     """
+    opts = _Options(classify, None if extract_dir is None else os.fspath(extract_dir))
     excluded = frozenset(os.path.realpath(os.fspath(p)) for p in exclude)
     for p in paths:
         p = os.fspath(p)
         if os.path.isdir(p):
-            yield from _walk_folder(p, excluded, classify)
+            yield from _walk_folder(p, excluded, opts)
         elif os.path.exists(p):
             if os.path.realpath(p) not in excluded:
-                yield from _named_file(p, classify)
+                yield from _named_file(p, opts)
         else:
             yield Skip(p, "no such file or folder")
 
 
-def _named_file(path: str, classify: Callable = format_of) -> Iterator[Entry | Skip]:
-    fmt, gz, is_zip = classify(path)
+def _named_file(path: str, opts: _Options = _DEFAULT) -> Iterator[Entry | Skip]:
+    fmt, gz, is_zip = opts.classify(path)
     if _DIARY_SIDECAR.search(os.path.basename(path)):
         return
     if is_zip:
-        yield from _walk_zip_path(path, classify)
+        yield from _walk_zip_path(path, opts)
     elif fmt is None:
         yield Skip(path, str(UnsupportedFormatError(
             None, f"unsupported file type {_ext(path)!r}; runback reads .fit, .gpx, .tcx, "
                   ".csv (each optionally .gz) and .zip")))
     elif fmt in STREAMED:
-        yield _streamed(path, fmt, path, os.path.basename(path), (path,), lambda: open(path, "rb"))
+        yield _streamed(path, fmt, path, os.path.basename(path), (path,),
+                        lambda: open(path, "rb"), opts=opts)
     else:
         yield Entry(path, fmt, path, os.path.basename(path), (path,), gz)
 
@@ -211,7 +231,7 @@ def _ext(path: str) -> str:
 
 
 def _walk_folder(root: str, excluded: frozenset[str],
-                 classify: Callable = format_of) -> Iterator[Entry | Skip]:
+                 opts: _Options = _DEFAULT) -> Iterator[Entry | Skip]:
     seen: set[tuple[int, int]] = set()
     stack = [root]
     while stack:
@@ -239,13 +259,13 @@ def _walk_folder(root: str, excluded: frozenset[str],
                 continue
             if excluded and os.path.realpath(full) in excluded:
                 continue
-            fmt, gz, is_zip = classify(n)
+            fmt, gz, is_zip = opts.classify(n)
             rel = os.path.relpath(full, root).replace(os.sep, "/")
             if is_zip:
-                yield from _walk_zip_path(full, classify)
+                yield from _walk_zip_path(full, opts)
             elif fmt in STREAMED:
                 yield _streamed(full, fmt, root, rel, (full,),
-                                lambda full=full: open(full, "rb"))
+                                lambda full=full: open(full, "rb"), opts=opts)
             elif fmt is not None:
                 yield Entry(full, fmt, root, rel, (full,), gz)
         stack.extend(reversed(subfolders))
@@ -300,14 +320,14 @@ def _check_size(n_out: int, n_in: int, name: str) -> None:
         raise ReadError(name, f"compression ratio over {MAX_RATIO}:1 (a zip bomb?); refused")
 
 
-def _walk_zip_path(path: str, classify: Callable = format_of) -> Iterator[Entry | Skip]:
+def _walk_zip_path(path: str, opts: _Options = _DEFAULT) -> Iterator[Entry | Skip]:
     try:
         zf = _open_zip(path)
     except ReadError as e:
         yield Skip(path, e.reason)
         return
     with zf:
-        yield from _walk_zip(zf, path, (path,), depth=1, classify=classify)
+        yield from _walk_zip(zf, path, (path,), depth=1, opts=opts)
 
 
 #: The latest extracts made, by (chain, size and modification time of the file on disk,
@@ -316,34 +336,67 @@ _EXTRACTS: dict[tuple, bytes] = {}
 
 
 def _streamed(name: str, fmt: str, root: str, rel: str, chain: tuple[str, ...],
-              opener: Callable, compressed: int | None = None) -> Entry | Skip:
-    """The entry of a :data:`STREAMED` file, its extract made now; a Skip when unreadable.
+              opener: Callable, compressed: int | None = None,
+              opts: _Options = _DEFAULT) -> Entry | Skip:
+    """The entry of a :data:`STREAMED` file, its extract made now (or found made); a Skip
+    when unreadable.
 
     ``opener()`` opens the file; ``compressed`` is its compressed size inside an archive
     (the bomb ratio is checked as the stream is read).
     """
-    from runback.io.apple_health import scan_export
+    from runback.io.apple_health import EXTRACT_VERSION, HealthExport, scan_export
 
     try:
         st = os.stat(chain[0])
         memo = (chain, st.st_size, st.st_mtime_ns, compressed)
     except OSError:
         memo = None
-    if memo is not None and memo in _EXTRACTS:
-        return Entry(name, fmt, root, rel, chain, False, _EXTRACTS[memo])
-    try:
-        with opener() as fh:
-            extract = scan_export(_limited(fh, name, compressed), name=name).to_bytes()
-    except ReadError as e:
-        return Skip(name, e.reason + (f" (at byte {e.position})" if e.position is not None
-                                      else ""))
-    except (OSError, *_ZIP_ERRORS, zlib.error, RuntimeError) as e:
-        return Skip(name, f"cannot read file ({e})")
+    extract = _EXTRACTS.get(memo) if memo is not None else None
+    kept = None
+    if extract is None and memo is not None and opts.extract_dir is not None:
+        digest = hashlib.blake2b(repr((EXTRACT_VERSION, os.path.realpath(chain[0]), memo))
+                                 .encode(), digest_size=16).hexdigest()
+        kept = os.path.join(opts.extract_dir, f"{digest}.json")
+        try:
+            with open(kept, "rb") as fh:
+                extract = fh.read()
+            HealthExport.from_bytes(extract, name)  # a damaged copy is made again
+        except (OSError, ReadError):
+            extract = None
+    if extract is None:
+        try:
+            with opener() as fh:
+                extract = scan_export(_limited(fh, name, compressed), name=name).to_bytes()
+        except ReadError as e:
+            return Skip(name, e.reason + (f" (at byte {e.position})" if e.position is not None
+                                          else ""))
+        except (OSError, *_ZIP_ERRORS, zlib.error, RuntimeError) as e:
+            return Skip(name, f"cannot read file ({e})")
+        if kept is not None:
+            _keep(kept, extract)
     if memo is not None:
         while len(_EXTRACTS) >= 4:
             _EXTRACTS.pop(next(iter(_EXTRACTS)))
         _EXTRACTS[memo] = extract
     return Entry(name, fmt, root, rel, chain, False, extract)
+
+
+def _keep(path: str, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (a temporary file renamed); a failure only
+    means the file is read again next time."""
+    folder = os.path.dirname(path)
+    try:
+        os.makedirs(folder, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".extract-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    except OSError:
+        pass
 
 
 def _limited(fh, name: str, compressed: int | None) -> Iterator[bytes]:
@@ -363,7 +416,7 @@ def _limited(fh, name: str, compressed: int | None) -> Iterator[bytes]:
 
 
 def _walk_zip(zf: zipfile.ZipFile, name: str, chain: tuple[str, ...],
-              depth: int, classify: Callable = format_of) -> Iterator[Entry | Skip]:
+              depth: int, opts: _Options = _DEFAULT) -> Iterator[Entry | Skip]:
     if depth > MAX_DEPTH:
         yield Skip(name, f"archive nested more than {MAX_DEPTH} deep; not opened")
         return
@@ -375,7 +428,7 @@ def _walk_zip(zf: zipfile.ZipFile, name: str, chain: tuple[str, ...],
         if not member or member.startswith(_IGNORED_PREFIXES) or "/._" in member:
             continue
         full = f"{name}:{member}"
-        fmt, gz, is_zip = classify(member)
+        fmt, gz, is_zip = opts.classify(member)
         if fmt is None and not is_zip:
             continue
         total += info.file_size
@@ -388,7 +441,7 @@ def _walk_zip(zf: zipfile.ZipFile, name: str, chain: tuple[str, ...],
             and info.file_size > MAX_RATIO * max(info.compress_size, 1)
         ):
             yield _streamed(full, fmt, name, member, chain + (info.filename,),
-                            lambda info=info: zf.open(info), info.compress_size)
+                            lambda info=info: zf.open(info), info.compress_size, opts)
             continue
         if info.file_size > MAX_FILE_BYTES or (
             info.file_size > _RATIO_FLOOR
@@ -409,7 +462,7 @@ def _walk_zip(zf: zipfile.ZipFile, name: str, chain: tuple[str, ...],
             except _ZIP_ERRORS as e:
                 yield Skip(full, f"not a readable zip archive ({e})")
                 continue
-            yield from _walk_zip(inner, full, chain + (info.filename,), depth + 1, classify)
+            yield from _walk_zip(inner, full, chain + (info.filename,), depth + 1, opts)
         else:
             yield Entry(full, fmt, name, member, chain + (info.filename,), gz)
 
