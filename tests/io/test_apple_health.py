@@ -280,3 +280,14 @@ def test_an_unchanged_export_is_not_read_again(tmp_path, monkeypatch):
     (tmp_path / "export.xml").write_bytes(_export().replace(b"5.4", b"6.40"))  # another size
     (changed,) = list(iter_entries([tmp_path / "export.xml"], extract_dir=kept))
     assert read_apple_health(changed.data).activities["device_distance_m"].iloc[0] == 6400
+
+
+def test_another_applications_export_xml_is_passed_over(tmp_path):
+    other = b'<?xml version="1.0"?><settings><theme>dark</theme></settings>'
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "export.xml").write_bytes(other)
+    assert list(iter_entries([tmp_path])) == []  # in a folder: silently
+    (skip,) = list(iter_entries([tmp_path / "app" / "export.xml"]))  # named: said why
+    assert isinstance(skip, Skip) and "not an Apple Health export" in skip.reason
+    with pytest.raises(NotAnActivityError, match="root element is <settings>"):
+        scan_export(other, name="export.xml")

@@ -43,8 +43,8 @@ def test_miles_are_converted():
 
 @pytest.mark.parametrize("data, error, match", [
     (b"{not json", ReadError, "not valid JSON"),
-    (b'{"activityName": "Run"}', ReadError, "not a Fitbit exercise list"),
-    (b"[1, 2]", ReadError, "not a Fitbit exercise list"),
+    (b'{"activityName": "Run"}', NotAnActivityError, "not a Fitbit exercise list"),
+    (b"[1, 2]", NotAnActivityError, "not a Fitbit exercise list"),
     (b"[]", NotAnActivityError, "without a readable exercise"),
 ])
 def test_bad_exercise_files(data, error, match):

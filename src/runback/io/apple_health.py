@@ -179,10 +179,13 @@ def scan_export(source: Source | Iterable[bytes], *, name: str | None = None) ->
 
     Raises
     ------
+    NotAnActivityError
+        XML, but not an Apple Health export (the root element is not ``<HealthData>``):
+        another application's ``export.xml``.
     ReadError
-        Not XML, not an Apple Health export (the root element is not ``<HealthData>``),
-        entity declarations or external entities (refused as unsafe), nesting deeper than
-        :data:`~runback.io._xml.MAX_DEPTH`, or broken before anything was read.
+        Not XML, entity declarations or external entities (refused as unsafe), nesting
+        deeper than :data:`~runback.io._xml.MAX_DEPTH`, or broken before anything was
+        read.
     """
     if isinstance(source, Iterator) or (isinstance(source, Iterable)
                                         and not isinstance(source, str | bytes | bytearray
@@ -220,8 +223,9 @@ def scan_export(source: Source | Iterable[bytes], *, name: str | None = None) ->
                     if root is None:
                         root = el
                         if el.tag != "HealthData":
-                            raise ReadError(name, "not an Apple Health export (root element "
-                                                  f"is <{el.tag}>, not <HealthData>)")
+                            raise NotAnActivityError(
+                                name, f"not an Apple Health export (root element is "
+                                      f"<{el.tag}>, not <HealthData>)")
                     continue
                 depth -= 1
                 if depth != 1:

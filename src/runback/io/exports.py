@@ -31,7 +31,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from runback.errors import ReadError, UnsupportedFormatError
+from runback.errors import NotAnActivityError, ReadError, UnsupportedFormatError
 from runback.io.base import read_regular_file
 
 __all__ = ["Entry", "Skip", "iter_entries", "FORMATS", "format_of", "wellness_format_of",
@@ -42,6 +42,8 @@ FORMATS = {".fit": "fit", ".gpx": "gpx", ".tcx": "tcx", ".csv": "csv"}
 #: Formats read as a stream while the folder or archive is walked (Apple Health's
 #: ``export.xml``, often over 1 GB): the entry then holds the small extract, not the file.
 STREAMED = frozenset({"apple_health"})
+#: Why a named streamed file of another kind gives nothing.
+_NOT_STREAMED = {"apple_health": "not an Apple Health export (no <HealthData> root element)"}
 #: Largest streamed file (decompressed).
 STREAM_MAX_BYTES = 64 * 2**30
 #: Files known by their name whatever folder holds them (lower-cased name -> format).
@@ -220,7 +222,7 @@ def _named_file(path: str, opts: _Options = _DEFAULT) -> Iterator[Entry | Skip]:
                   ".csv (each optionally .gz) and .zip")))
     elif fmt in STREAMED:
         yield _streamed(path, fmt, path, os.path.basename(path), (path,),
-                        lambda: open(path, "rb"), opts=opts)
+                        lambda: open(path, "rb"), opts=opts) or Skip(path, _NOT_STREAMED[fmt])
     else:
         yield Entry(path, fmt, path, os.path.basename(path), (path,), gz)
 
@@ -264,8 +266,10 @@ def _walk_folder(root: str, excluded: frozenset[str],
             if is_zip:
                 yield from _walk_zip_path(full, opts)
             elif fmt in STREAMED:
-                yield _streamed(full, fmt, root, rel, (full,),
-                                lambda full=full: open(full, "rb"), opts=opts)
+                item = _streamed(full, fmt, root, rel, (full,),
+                                 lambda full=full: open(full, "rb"), opts=opts)
+                if item is not None:
+                    yield item
             elif fmt is not None:
                 yield Entry(full, fmt, root, rel, (full,), gz)
         stack.extend(reversed(subfolders))
@@ -337,9 +341,10 @@ _EXTRACTS: dict[tuple, bytes] = {}
 
 def _streamed(name: str, fmt: str, root: str, rel: str, chain: tuple[str, ...],
               opener: Callable, compressed: int | None = None,
-              opts: _Options = _DEFAULT) -> Entry | Skip:
+              opts: _Options = _DEFAULT) -> Entry | Skip | None:
     """The entry of a :data:`STREAMED` file, its extract made now (or found made); a Skip
-    when unreadable.
+    when unreadable; None when it is another kind of file of the same name (another
+    application's ``export.xml``), passed over as a folder's other files are.
 
     ``opener()`` opens the file; ``compressed`` is its compressed size inside an archive
     (the bomb ratio is checked as the stream is read).
@@ -367,6 +372,8 @@ def _streamed(name: str, fmt: str, root: str, rel: str, chain: tuple[str, ...],
         try:
             with opener() as fh:
                 extract = scan_export(_limited(fh, name, compressed), name=name).to_bytes()
+        except NotAnActivityError:
+            return None
         except ReadError as e:
             return Skip(name, e.reason + (f" (at byte {e.position})" if e.position is not None
                                           else ""))
@@ -440,8 +447,10 @@ def _walk_zip(zf: zipfile.ZipFile, name: str, chain: tuple[str, ...],
             info.file_size > _RATIO_FLOOR
             and info.file_size > MAX_RATIO * max(info.compress_size, 1)
         ):
-            yield _streamed(full, fmt, name, member, chain + (info.filename,),
-                            lambda info=info: zf.open(info), info.compress_size, opts)
+            item = _streamed(full, fmt, name, member, chain + (info.filename,),
+                             lambda info=info: zf.open(info), info.compress_size, opts)
+            if item is not None:
+                yield item
             continue
         if info.file_size > MAX_FILE_BYTES or (
             info.file_size > _RATIO_FLOOR

@@ -99,9 +99,9 @@ def read_fitbit_exercises(source: Source, *, name: str | None = None) -> ParsedF
     Raises
     ------
     ReadError
-        Not JSON, or not a list of exercises.
+        Not JSON.
     NotAnActivityError
-        An empty list.
+        JSON, but not a list of exercises; or an empty list.
     """
     name = source_name(source, name)
     data = read_source(source, name)
@@ -110,7 +110,9 @@ def read_fitbit_exercises(source: Source, *, name: str | None = None) -> ParsedF
     except (ValueError, UnicodeDecodeError) as e:
         raise ReadError(name, f"not valid JSON ({e})") from e
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-        raise ReadError(name, "not a Fitbit exercise list (expected a JSON list of objects)")
+        # another application's exercise.json: nothing to import, nothing broken
+        raise NotAnActivityError(name, "not a Fitbit exercise list (expected a JSON list "
+                                       "of objects)")
     rows, bad = [], 0
     for e in entries:
         local, utc = _start(e.get("startTime") or e.get("originalStartTime"))
