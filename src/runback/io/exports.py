@@ -49,7 +49,7 @@ STREAM_MAX_BYTES = 64 * 2**30
 #: Files known by their name whatever folder holds them (lower-cased name -> format).
 _NAMED = (
     (re.compile(r"^export\.xml$"), "apple_health"),
-    (re.compile(r"^exercise(-\d+)?\.json$"), "fitbit"),
+    (re.compile(r"^exercise(-[\d-]+)?\.json$"), "fitbit"),  # exercise-100, exercise-2024-01-01
 )
 #: Daily wellness files (:mod:`runback.wellness`), by lower-cased name.
 _WELLNESS = (
@@ -219,7 +219,8 @@ def _named_file(path: str, opts: _Options = _DEFAULT) -> Iterator[Entry | Skip]:
     elif fmt is None:
         yield Skip(path, str(UnsupportedFormatError(
             None, f"unsupported file type {_ext(path)!r}; runback reads .fit, .gpx, .tcx, "
-                  ".csv (each optionally .gz) and .zip")))
+                  ".csv (each optionally .gz), .zip, Apple Health's export.xml and Fitbit's "
+                  "exercise-N.json")))
     elif fmt in STREAMED:
         yield _streamed(path, fmt, path, os.path.basename(path), (path,),
                         lambda: open(path, "rb"), opts=opts) or Skip(path, _NOT_STREAMED[fmt])
