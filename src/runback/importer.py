@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from runback import schema, timezones
-from runback.dedupe import merge_duplicates
+from runback.dedupe import LOG_FORMATS, LOG_TOTALS, merge_duplicates
 from runback.errors import NotAnActivityError, ReadError, RunbackError
 from runback.io._dispatch import read_tables
 from runback.io.base import ParsedColumns, ParsedFile
@@ -599,7 +599,7 @@ def import_activities(paths, *, tz: str | None = None, tz_source: str = "option"
     """
     store = Store(cache_dir)
     cache_root = str(store.root)
-    found = list(iter_entries(paths, exclude=exclude))
+    found = list(iter_entries(paths, exclude=exclude, extract_dir=store.root / "extracts"))
     outcomes: list[FileOutcome] = [
         FileOutcome(s.name, s.name, s.name, skip=s.reason) for s in found if isinstance(s, Skip)
     ]
@@ -805,10 +805,10 @@ def _join_logs(acts: pd.DataFrame) -> pd.DataFrame:
     The log's name, description, shoe and RPE win over the file's (they are the user's own
     edits); a row whose file is absent stays as a summary-only activity.
     """
-    has_ref = acts["file_ref"].notna() & (acts["format"] == "csv")
+    has_ref = acts["file_ref"].notna() & acts["format"].isin(LOG_FORMATS)
     if not has_ref.any():
         return acts
-    files = acts[acts["format"] != "csv"]
+    files = acts[~acts["format"].isin(LOG_FORMATS)]
     where = {(r, rel): i for i, r, rel in zip(files.index, files["entry_root"],
                                                files["entry_rel"], strict=True)}
     acts = acts.copy()
@@ -821,6 +821,9 @@ def _join_logs(acts: pd.DataFrame) -> pd.DataFrame:
             continue
         for col in ("name", "description", "shoe", "rpe"):
             if pd.notna(acts.at[i, col]):
+                acts.at[target, col] = acts.at[i, col]
+        for col in LOG_TOTALS if acts.at[i, "format"] != "csv" else ():
+            if pd.isna(acts.at[target, col]):  # a workout's totals the route lacks
                 acts.at[target, col] = acts.at[i, col]
         if acts.at[target, "sport"] in ("unknown", "other") or pd.isna(acts.at[target, "sport"]):
             acts.at[target, "sport"] = acts.at[i, "sport"]

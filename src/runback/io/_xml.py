@@ -44,6 +44,7 @@ from runback.errors import ReadError
 
 __all__ = [
     "MAX_DEPTH",
+    "PrologCheck",
     "parse_xml",
     "xml_text",
     "local_name",
@@ -244,6 +245,44 @@ def _check_prolog(data: bytes, name: str) -> None:
     except DefusedXmlException as e:
         raise ReadError(name, "XML with entity declarations or external references is "
                               f"refused as unsafe ({type(e).__name__})") from e
+
+
+class PrologCheck:
+    """:func:`_check_prolog` for a file read in pieces (a stream too large to hold).
+
+    Feed the pieces in order until :attr:`done`; the check ends at the root element, so
+    it reads only the prolog however large the file.
+
+    Parameters
+    ----------
+    name : str
+        What error messages call the file.
+    """
+
+    def __init__(self, name: str):
+        self.name = name
+        self.done = False
+        self._parser = DET.XMLParser(target=_PrologGuard(), forbid_dtd=False,
+                                     forbid_entities=True, forbid_external=True)
+
+    def feed(self, data: bytes) -> None:
+        """Check the next piece; raises :class:`ReadError` for an entity or external
+        reference."""
+        if self.done:
+            return
+        try:
+            self._parser.feed(data)
+        except _RootReached:
+            self.done = True
+        except DefusedXmlException as e:
+            raise ReadError(self.name, "XML with entity declarations or external references "
+                                       f"is refused as unsafe ({type(e).__name__})") from e
+        except ET.ParseError:
+            self.done = True  # broken XML: the parse that follows reports it
+
+    def close(self) -> None:
+        """Nothing more to feed (the parse that follows reports a file without a root)."""
+        self.done = True
 
 
 def _parse(data: bytes, name: str) -> ET.Element:
