@@ -16,7 +16,7 @@ stage runs in this one process, on the output of the stage before it:
 - ``summary``: in batches of :data:`runback.importer.BATCH_FILES` files as a worker
   makes them, the batch's tables as one frame each, then the session summaries and
   heart-rate histograms;
-- ``store``: writing each batch to an empty cache as one pack (``Store.put_many``), and
+- ``store``: writing each batch to an empty cache as one pack (``Store.put_pieces``), and
   the batch's tables a worker hands back;
 - ``assemble``: the main process's work after the workers: the cache index and the
   ``activities`` table of the whole history (ids, local days, surfaces, duplicates).
@@ -38,8 +38,10 @@ import pandas as pd
 from history import default_folder
 
 from runback import importer
+from runback.importer import assemble as assembly
+from runback.importer import batch
 from runback.io import fit
-from runback.store import Store, content_key
+from runback.store import Piece, Store, content_key
 
 
 def timed(stage, repeat: int):
@@ -86,8 +88,8 @@ def main(argv: list[str] | None = None) -> None:
     size = importer.BATCH_FILES
     starts = range(0, n, size)
     def summarize():
-        batches = [importer._Batch.of(parsed[i:i + size]) for i in starts]
-        return batches, [importer._summarize_pieces(b) for b in batches]
+        batches = [batch._Batch.of(parsed[i:i + size]) for i in starts]
+        return batches, [batch._summarize(b) for b in batches]
 
     (batches, summaries), wall, cpu = timed(summarize, args.repeat)
     rows.append(("summary", wall, cpu))
@@ -104,20 +106,19 @@ def main(argv: list[str] | None = None) -> None:
             store = Store(Path(tmp) / f"cache{next(counter)}")
             tables = []
             for i, b, (_, acts, hists) in zip(starts, batches, summaries, strict=True):
-                batch = outcomes[i:i + size]
-                file_keys = np.array([o.key for o in batch], dtype=object)
+                members = outcomes[i:i + size]
+                file_keys = np.array([o.key for o in members], dtype=object)
                 pieces = {}
                 for t in ("samples", "laps"):
-                    frame, files = b.table(t)
-                    pieces[t] = [(frame, file_keys[files], list(file_keys))]
+                    frame, files = b.tables[t]
+                    pieces[t] = [Piece(frame, file_keys[files], list(file_keys))]
                 for t, parts in (("activities", acts), ("hr_hist", hists)):
-                    pieces[t] = [(f, file_keys[j], list(file_keys)) for f, j in parts]
+                    pieces[t] = [Piece(f, file_keys[j], list(file_keys)) for f, j in parts]
                 pack = store.put_pieces([(o.key, {"name": o.name, "warnings": o.warnings})
-                                         for o in batch], pieces)
-                tables.append({t: pd.concat([f.assign(key=pd.array(r, dtype="str"))
-                                             for f, r, _ in pieces[t]], ignore_index=True)
+                                         for o in members], pieces)
+                tables.append({t: pd.concat([p.keyed() for p in pieces[t]], ignore_index=True)
                                for t in ("activities", "hr_hist")})
-                for o in batch:
+                for o in members:
                     o.pack = pack
             return store, tables
 
@@ -125,8 +126,8 @@ def main(argv: list[str] | None = None) -> None:
         rows.append(("store", wall, cpu))
 
         def assemble():
-            store.update_index(importer._index_rows(outcomes, tables))
-            return importer._assemble(outcomes, tables, store, tz=None, tz_source="option")
+            store.update_index(assembly.index_rows(outcomes, tables))
+            return assembly.assemble_result(outcomes, tables, store, tz=None, tz_source="option")
 
         result, wall, cpu = timed(assemble, args.repeat)
         rows.append(("assemble", wall, cpu))

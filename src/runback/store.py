@@ -44,14 +44,15 @@ import os
 import shutil
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-__all__ = ["PARSER_VERSION", "STALE_TMP_S", "Store", "content_key", "default_cache_dir",
-           "key_column"]
+__all__ = ["PARSER_VERSION", "STALE_TMP_S", "Piece", "Store", "content_key",
+           "default_cache_dir", "key_column"]
 
 #: Bump whenever readers, stored summaries or the layout change: old entries are ignored.
 PARSER_VERSION = 3
@@ -78,6 +79,41 @@ def default_cache_dir() -> Path:
 def content_key(data: bytes) -> str:
     """The cache key of a file: BLAKE2b-128 of its (decompressed) bytes, in hex."""
     return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+@dataclass(frozen=True)
+class Piece:
+    """Rows of one table for some entries of a pack (or of a worker's hand-back).
+
+    Attributes
+    ----------
+    frame : DataFrame
+        The rows, without a ``key`` column.
+    row_keys : ndarray of str
+        The key of the entry each row belongs to, one per row.
+    keys : list of str
+        The entries whose table this piece is: those of ``row_keys`` and any entry
+        whose table has no rows but has this piece's layout.
+    """
+
+    frame: pd.DataFrame
+    row_keys: np.ndarray
+    keys: list[str]
+
+    def __post_init__(self):
+        if "key" in self.frame.columns:
+            raise ValueError("a piece's frame must not have a column 'key'")
+        if len(self.row_keys) != len(self.frame):
+            raise ValueError("a piece needs one key per row")
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame, key: str) -> Piece:
+        """The piece of one entry's table."""
+        return cls(frame, np.full(len(frame), key, dtype=object), [key])
+
+    def keyed(self) -> pd.DataFrame:
+        """The frame with a column ``key`` naming each row's entry."""
+        return self.frame.assign(key=key_column(self.row_keys))
 
 
 class Store:
@@ -221,35 +257,16 @@ class Store:
         return df
 
     # -- writing
-    def put(self, key: str, meta: dict, tables: dict[str, pd.DataFrame]) -> str | None:
-        """Store one entry atomically (a pack of one); see :meth:`put_many`."""
-        return self.put_many([(key, meta, tables)])
-
-    def put_many(self, entries: list[tuple[str, dict, dict[str, pd.DataFrame]]]) -> str | None:
-        """Store entries ``(key, meta, tables)`` as one pack, atomically.
-
-        ``meta`` holds ``name``, ``warnings`` and, for a file that gave no activity,
-        ``skip`` and ``not_activity``. Each table is stored with the tables of the same
-        name and column layout of the other entries, in one Parquet file. Returns the
-        pack's name, or None when nothing could be written (an unwritable cache only
-        costs speed).
-        """
-        pieces: dict[str, list] = {}
-        for key, _, tables in entries:
-            for name, df in tables.items():
-                pieces.setdefault(name, []).append(
-                    (df, np.full(len(df), key, dtype=object), [key]))
-        return self.put_pieces([(k, m) for k, m, _ in entries], pieces)
-
     def put_pieces(self, entries: list[tuple[str, dict]],
-                   tables: dict[str, list[tuple[pd.DataFrame, np.ndarray, list[str]]]]
-                   ) -> str | None:
-        """Store a pack from tables already joined across entries.
+                   tables: dict[str, list[Piece]]) -> str | None:
+        """Store entries as one pack, atomically, from tables already joined across them.
 
-        ``entries`` are ``(key, meta)``; each table is a list of pieces ``(frame,
-        row_keys, keys)``: a frame holding the rows of the entries ``keys`` (some may have
-        none), ``row_keys`` the key of each row. An entry has a table when a piece names
-        it. See :meth:`put_many`.
+        ``entries`` are ``(key, meta)``: ``meta`` holds ``name``, ``warnings`` and, for a
+        file that gave no activity, ``skip`` and ``not_activity``. Each table (one of
+        ``activities``, ``samples``, ``laps``, ``hr_hist``) is a list of :class:`Piece`; an
+        entry has a table when a piece names it. Pieces of a table with the same columns
+        and dtypes go to one Parquet file. Returns the pack's name, or None when nothing
+        could be written (an unwritable cache only costs speed).
         """
         unknown = set(tables) - set(_TABLES)
         if unknown:
@@ -395,12 +412,6 @@ class Store:
                 if tmp.is_file() and now - tmp.stat().st_mtime >= max_age_s:
                     tmp.unlink()
 
-    def discard(self, key: str) -> None:
-        """Remove the pack holding ``key`` (used when it fails a check)."""
-        pack = self._locate().get(key)
-        if pack is not None:
-            self._remove(pack)
-
     def _remove(self, pack: str) -> None:
         shutil.rmtree(self.packs / pack, ignore_errors=True)
         self._checked.pop(pack, None)
@@ -435,20 +446,16 @@ def _pack_tables(entries, tables) -> tuple[dict[str, dict], dict[str, bytes]]:
     blobs: dict[str, bytes] = {}
     for name, pieces in tables.items():
         groups: dict[tuple, list] = {}
-        for df, row_keys, keys in pieces:
-            if "key" in df.columns:
-                raise ValueError(f"table {name} must not have a column 'key'")
-            if len(row_keys) != len(df):
-                raise ValueError(f"table {name}: one key per row is needed")
-            groups.setdefault((tuple(df.columns), tuple(map(str, df.dtypes))), []).append(
-                (df, row_keys, keys))
+        for piece in pieces:
+            df = piece.frame
+            groups.setdefault((tuple(df.columns), tuple(map(str, df.dtypes))), []).append(piece)
         for number, members in enumerate(groups.values()):
             file = f"{name}-{number}"
-            joined = pd.concat([df for df, _, _ in members], ignore_index=True)
-            joined["key"] = key_column(np.concatenate([r for _, r, _ in members]))
+            joined = pd.concat([m.frame for m in members], ignore_index=True)
+            joined["key"] = key_column(np.concatenate([m.row_keys for m in members]))
             blobs[file] = _parquet_bytes(joined, **_PACK_PARQUET)
-            for _, _, keys in members:
-                for key in keys:
+            for member in members:
+                for key in member.keys:
                     records[key]["tables"][name] = file
     return records, blobs
 
