@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from runback.metrics.session import MAX_HR_BPM, PAUSE_S, timeline
+from runback.metrics.track import MAX_HR_BPM, PAUSE_S, timeline
 from runback.profile import AthleteProfile
 
 __all__ = [
