@@ -127,7 +127,7 @@ def test_what_a_batch_stores_reads_back_as_imported(tmp_path):
                       strict=True):
         assert len(store.load(key, "samples")) == n
         assert len(store.load(key, "activities")) == 1
-    for index in store.base.glob("index-*.parquet"):     # the packs alone, no index
+    for index in store.base.glob("index-*.arrow"):     # the packs alone, no index
         index.unlink()
     again = import_activities(paths, cache_dir=tmp_path / "cache", workers=1)
     assert again.n_parsed == 0
@@ -257,7 +257,7 @@ def test_a_pack_of_files_with_and_without_records_reads_back_per_file(tmp_path):
         assert len(store.load(key, "activities")) == 1
     log = res.activities[res.activities["format"] == "csv"]["file_key"].iloc[0]
     assert "moving_time_s" not in store.load(log, "activities").columns
-    for index in store.base.glob("index-*.parquet"):        # read back from the pack alone
+    for index in store.base.glob("index-*.arrow"):        # read back from the pack alone
         index.unlink()
     again = import_activities([folder], cache_dir=tmp_path / "cache", workers=1)
     assert again.n_parsed == 0
@@ -291,3 +291,18 @@ def test_a_file_whose_arrays_cannot_join_the_batch_is_skipped_alone(tmp_path, mo
     # a bug's error is never cached: the file is read again next time, and now it reads
     again = import_activities(paths, cache_dir=tmp_path / "cache", workers=1)
     assert again.n_parsed == 1 and again.skipped.empty
+
+
+def test_the_index_of_the_former_format_is_replaced(tmp_path):
+    paths = _files(tmp_path / "in")
+    store = Store(tmp_path / "cache")
+    store.base.mkdir(parents=True)
+    old = store.base / "index-files.parquet"
+    old.write_bytes(_parquet_bytes(pd.DataFrame({"key": ["0" * 32], "pack": ["x"]})))
+    first = import_activities(paths, cache_dir=tmp_path / "cache", workers=1)
+    assert not old.exists()
+    assert all(store.index_path(t).is_file() for t in ("files", "activities", "hr_hist"))
+    assert len(store.read_index()["files"]) == len(paths)
+    again = import_activities(paths, cache_dir=tmp_path / "cache", workers=1)
+    assert again.n_parsed == 0
+    pd.testing.assert_frame_equal(again.activities, first.activities, check_exact=True)

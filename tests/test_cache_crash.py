@@ -159,8 +159,9 @@ def test_broken_entries_are_rebuilt_not_trusted(folder, clean_output, warm, tmp_
 
 def test_index_that_does_not_load_is_rebuilt(folder, clean_output, warm, tmp_path):
     cache = _copy(warm, tmp_path)
-    index = cache / f"v{PARSER_VERSION}" / "index-files.parquet"
-    index.write_bytes(b"PAR1 not really")
+    index = Store(cache).index_path("files")
+    assert index.is_file()
+    index.write_bytes(b"ARROW1 not really")
     res = import_activities([folder], cache_dir=cache)
     assert res.n_parsed == 0                           # per-entry data still trusted
     assert _run(folder, cache) == clean_output
@@ -200,7 +201,7 @@ def test_stray_temporary_folders_of_killed_writes(folder, clean_output, warm, tm
 
 def test_a_lost_index_loses_no_data(folder, clean_output, warm, tmp_path):
     cache = _copy(warm, tmp_path)
-    for p in (cache / f"v{PARSER_VERSION}").glob("index-*.parquet"):
+    for p in (cache / f"v{PARSER_VERSION}").glob("index-*.arrow"):
         p.unlink()
     res = import_activities([folder], cache_dir=cache)
     assert res.n_parsed == 0                           # the packs name every key they hold

@@ -9,8 +9,10 @@ Files parsed together (a worker's batch) are stored together as one *pack*::
         samples-0.parquet        the record streams, likewise
         laps-0.parquet
         hr_hist-0.parquet        seconds at each heart rate, per activity
-    <cache dir>/v<PARSER_VERSION>/index-{files,activities,hr_hist}.parquet
+    <cache dir>/v<PARSER_VERSION>/index-{files,activities,hr_hist}.arrow
                                  the small tables of every entry, for fast re-runs
+                                 (Arrow IPC files: read without loading the Parquet
+                                 machinery, which a re-run on unchanged files never needs)
 
 ``entries`` maps each file's key to what it gave: ``name``, ``warnings``, ``skip``,
 ``not_activity`` and ``tables`` (table -> the Parquet file holding its rows). Writing a
@@ -50,6 +52,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.ipc
 
 __all__ = ["PARSER_VERSION", "STALE_TMP_S", "Piece", "Store", "content_key",
            "default_cache_dir", "key_column"]
@@ -315,25 +319,29 @@ class Store:
         stay the truth and the index is rebuilt from them as files are met again. Rows of
         keys whose pack fails :meth:`pack_meta` are left out.
         """
-        out = {}
+        arrow = {}
         for table in _INDEX_TABLES:
             try:
-                out[table] = pd.read_parquet(self.base / f"index-{table}.parquet")
+                data = self.index_path(table).read_bytes()
+                arrow[table] = pa.ipc.open_file(pa.py_buffer(data)).read_all()
             except Exception:  # noqa: BLE001 - a broken index is an empty index
                 return {}
-        if not set(_INDEX_FILES_COLUMNS) <= set(out["files"].columns) or not all(
-                "key" in out[t].columns for t in _INDEX_TABLES):
+        if not set(_INDEX_FILES_COLUMNS) <= set(arrow["files"].column_names) or not all(
+                "key" in arrow[t].column_names for t in _INDEX_TABLES):
             return {}
-        files = out["files"]
-        keys = set(files["key"].unique())  # distinct first: hr_hist holds a key per row
-        if not all(set(out[t]["key"].unique()) <= keys for t in _INDEX_TABLES):
+        file_keys = arrow["files"].column("key").to_pylist()
+        keys = set(file_keys)
+        # distinct first: hr_hist holds a key per row
+        if not all(set(pc.unique(arrow[t].column("key")).to_pylist()) <= keys
+                   for t in _INDEX_TABLES):
             return {}
-        intact = {p for p in set(files["pack"]) if isinstance(p, str) and
-                  self.pack_meta(p) is not None}
+        packs = arrow["files"].column("pack").to_pylist()
+        intact = {p for p in set(packs) if isinstance(p, str) and self.pack_meta(p) is not None}
         held = [p in intact and k in self._checked[p]["entries"]
-                for k, p in zip(files["key"], files["pack"], strict=True)]
+                for k, p in zip(file_keys, packs, strict=True)]
+        out = {t: table.to_pandas() for t, table in arrow.items()}
         if not all(held):
-            good = set(files["key"][held])
+            good = {k for k, h in zip(file_keys, held, strict=True) if h}
             out = {t: df[df["key"].isin(good)].reset_index(drop=True)
                    for t, df in out.items()}
         return out
@@ -363,14 +371,18 @@ class Store:
             return
         try:
             for table, df in merged.items():
-                _write_private(tmp / f"{table}.parquet", _parquet_bytes(df))
+                _write_private(tmp / table, _arrow_bytes(df))
             # files last: a reader checks that every key it meets is in files
             for table in (*_INDEX_TABLES[1:], _INDEX_TABLES[0]):
-                os.replace(tmp / f"{table}.parquet", self.base / f"index-{table}.parquet")
+                os.replace(tmp / table, self.index_path(table))
         except OSError:
             pass
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+
+    def index_path(self, table: str) -> Path:
+        """The file of one index table (``files``, ``activities`` or ``hr_hist``)."""
+        return self.base / f"index-{table}.arrow"
 
     def read_note(self, name: str):
         """A small JSON value kept beside the index (None when absent or unreadable)."""
@@ -394,7 +406,7 @@ class Store:
 
     def sweep(self, max_age_s: float = STALE_TMP_S) -> None:
         """Remove temporary folders (``.pack.*``, ``.index.*``) and files (``.note-*``)
-        older than ``max_age_s``.
+        older than ``max_age_s``, and index files of the former format (Parquet).
 
         Younger ones may belong to an import running now and are left alone; no reader
         ever looks inside them.
@@ -411,6 +423,9 @@ class Store:
             with contextlib.suppress(OSError):
                 if tmp.is_file() and now - tmp.stat().st_mtime >= max_age_s:
                     tmp.unlink()
+        for old in self.base.glob("index-*.parquet"):  # the index's former format
+            with contextlib.suppress(OSError):
+                old.unlink()
 
     def _remove(self, pack: str) -> None:
         shutil.rmtree(self.packs / pack, ignore_errors=True)
@@ -500,6 +515,19 @@ def _size(path: Path) -> int | None:
 
 def _digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _arrow_bytes(df: pd.DataFrame) -> bytes:
+    """``df`` as an Arrow IPC file, pandas dtypes kept.
+
+    Uncompressed: read on every re-run, its columns are then taken as they lie in the
+    file's bytes, with nothing to decode (a few kB per activity file).
+    """
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
 
 
 def _parquet_bytes(df: pd.DataFrame, **options) -> bytes:

@@ -16,14 +16,13 @@ never count as failures, even with ``strict``.
 from __future__ import annotations
 
 import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 
 from runback import timezones
 from runback.errors import ReadError
 from runback.importer.assemble import ImportResult, assemble_result, index_rows
 from runback.importer.batch import BatchTables, FileOutcome, process_batch
-from runback.importer.scan import scan
+from runback.importer.scan import scan_paths
 from runback.store import Store
 
 __all__ = ["ImportResult", "FileOutcome", "import_activities", "PARALLEL_MIN_FILES",
@@ -67,7 +66,7 @@ def import_activities(paths, *, tz: str | None = None, tz_source: str = "option"
     """
     store = Store(cache_dir)
     index = store.read_index()
-    found = scan(paths, index, exclude=exclude)
+    found = scan_paths(paths, index, exclude=exclude)
     outcomes, todo = found.outcomes, found.todo
     for o in outcomes:
         _check_strict(o, strict)
@@ -119,6 +118,9 @@ def _process_all(todo, cache_root: str, workers, progress, strict, done=0
     args = ([[e for _, e, _ in b] for b in batches], [cache_root] * len(batches),
             [[k for k, _, _ in b] for b in batches], [[p for _, _, p in b] for b in batches])
     if parallel:
+        # loaded here: a re-run that parses nothing never starts a worker
+        from concurrent.futures import ProcessPoolExecutor
+
         with ProcessPoolExecutor(max_workers=n_workers) as pool:
             done_batches = pool.map(process_batch, *args)
             timezones.load_finder()  # while the workers parse: local days need it next

@@ -17,12 +17,12 @@ from runback.importer.batch import FileOutcome
 from runback.io.exports import Entry, Skip, iter_entries
 from runback.store import content_key
 
-__all__ = ["Scan", "scan"]
+__all__ = ["Scan", "scan_paths"]
 
 
 @dataclass
 class Scan:
-    """What :func:`scan` found.
+    """What :func:`scan_paths` found.
 
     Attributes
     ----------
@@ -43,7 +43,7 @@ class Scan:
     again: list[tuple[Entry, str]] = field(default_factory=list)
 
 
-def scan(paths, index: dict, *, exclude=()) -> Scan:
+def scan_paths(paths, index: dict, *, exclude=()) -> Scan:
     """Find the files in ``paths`` and sort them by what the cache ``index`` knows.
 
     Parameters
@@ -81,8 +81,9 @@ def _index_lookup(index: dict) -> dict[str, tuple]:
     if not index:
         return {}
     f = index["files"]
-    return dict(zip(f["key"], zip(f["pack"], f["skip"], f["not_activity"], f["warnings"],
-                                  strict=True), strict=True))
+    columns = (f[c].tolist() for c in ("key", "pack", "skip", "not_activity", "warnings"))
+    key, *rest = columns
+    return dict(zip(key, zip(*rest, strict=True), strict=True))
 
 
 def _from_index(entry: Entry, key: str, row: tuple) -> FileOutcome:
