@@ -85,8 +85,11 @@ def import_activities(paths, *, tz: str | None = None, tz_source: str = "option"
     store.update_index(index_rows(fresh, tables))
     if index:
         wanted = {o.key for o in outcomes if o.key is not None}
-        tables.append({t: index[t][index[t]["key"].isin(wanted)] for t in ("activities",
-                                                                          "hr_hist")})
+        if wanted.issuperset(found.indexed):  # every file the index knows: all its rows
+            tables.append({t: index[t] for t in ("activities", "hr_hist")})
+        else:
+            tables.append({t: index[t][index[t]["key"].isin(wanted)]
+                           for t in ("activities", "hr_hist")})
     return assemble_result(outcomes + fresh, tables, store, tz=tz, tz_source=tz_source)
 
 

@@ -35,12 +35,15 @@ class Scan:
         Content key -> size of the file to parse. [bytes]
     again : list of (Entry, str)
         Entries whose bytes are those of a file in ``todo``, with their key.
+    indexed : set of str
+        Every content key the cache index holds (those of other folders too).
     """
 
     outcomes: list[FileOutcome] = field(default_factory=list)
     todo: dict[str, Entry] = field(default_factory=dict)
     sizes: dict[str, int] = field(default_factory=dict)
     again: list[tuple[Entry, str]] = field(default_factory=list)
+    indexed: set[str] = field(default_factory=set)
 
 
 def scan_paths(paths, index: dict, *, exclude=()) -> Scan:
@@ -59,6 +62,7 @@ def scan_paths(paths, index: dict, *, exclude=()) -> Scan:
     out = Scan([FileOutcome(s.name, s.name, s.name, skip=s.reason)
                 for s in found if isinstance(s, Skip)])
     known = _index_lookup(index)
+    out.indexed = set(known)
     for entry in (e for e in found if isinstance(e, Entry)):
         try:
             data = entry.load()
