@@ -98,7 +98,7 @@ def run_cli(args, cache, **env_extra):
 
 def with_serial(data: bytes, serial: int) -> bytes:
     """The FIT file with its file_id serial number replaced and its CRC made right again."""
-    from runback.io.fit_encode import fit_crc
+    from runback.io.fit_fast import fit_crc16
 
     header = data[0]
     body = bytearray(data[:-2])
@@ -116,7 +116,7 @@ def with_serial(data: bytes, serial: int) -> bytes:
                 body[data_pos:data_pos + 4] = struct.pack(fmt, serial)
                 break
             offset += size
-    return bytes(body) + struct.pack("<H", fit_crc(bytes(body)))
+    return bytes(body) + struct.pack("<H", fit_crc16(bytes(body)))
 
 
 def main():

@@ -9,9 +9,9 @@ FOLDER defaults to the 691-file history of the real-data set (``$RUNBACK_REALDAT
 ``shaonianche__running-data-sync/FIT_OUT``). Files are read into memory first and every
 stage runs in this one process, on the output of the stage before it:
 
-- ``decode``: :data:`runback.io.fit.DECODER` (the vectorised FIT decoder);
-- ``read_fit``: :func:`runback.io.fit.read_fit_columns` after decoding (the decoder is
-  replaced by a look-up of the messages decoded in the first stage): the raw tables of
+- ``decode``: :func:`runback.io.fit_fast.decode_fast` (the vectorised FIT decoder);
+- ``read_fit``: :func:`runback.io.fit.read_fit_columns` after decoding (its decoder is a
+  look-up of the messages decoded in the first stage): the raw tables of
   each file as arrays, as a worker reads them;
 - ``summary``: in batches of :data:`runback.importer.BATCH_FILES` files as a worker
   makes them, the batch's tables as one frame each, then the session summaries and
@@ -41,6 +41,7 @@ from runback import importer
 from runback.importer import assemble as assembly
 from runback.importer import batch
 from runback.io import fit
+from runback.io.fit_fast import decode_fast
 from runback.store import Piece, Store, content_key
 
 
@@ -70,19 +71,19 @@ def main(argv: list[str] | None = None) -> None:
     n = len(paths)
     print(f"{n} FIT files, {sum(map(len, datas)) / 1e6:.1f} MB in {folder}")
 
-    decoder = fit.DECODER
+    decoder = decode_fast
     decoder(datas[0], names[0])  # imports and one-time tables outside the timing
     decoded, wall, cpu = timed(lambda: [decoder(d, m) for d, m in zip(datas, names,
                                                                       strict=True)], args.repeat)
     rows = [("decode", wall, cpu)]
 
     by_name = dict(zip(names, decoded, strict=True))
-    fit.DECODER = lambda _data, name: by_name[name]
-    try:
-        parsed, wall, cpu = timed(lambda: [fit.read_fit_columns(d, m) for d, m in
-                                           zip(datas, names, strict=True)], args.repeat)
-    finally:
-        fit.DECODER = decoder
+
+    def looked_up(_data, name):
+        return by_name[name]
+
+    parsed, wall, cpu = timed(lambda: [fit.read_fit_columns(d, m, looked_up) for d, m in
+                                       zip(datas, names, strict=True)], args.repeat)
     rows.append(("read_fit", wall, cpu))
 
     size = importer.BATCH_FILES

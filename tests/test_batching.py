@@ -21,9 +21,9 @@ from runback import schema
 from runback.importer import batch as worker
 from runback.importer import import_activities
 from runback.io.base import ParsedColumns
-from runback.io.fit_encode import encode_activity
 from runback.store import Piece, Store, _parquet_bytes
 from tests.builders import DENVER, LONDON, gpx, tcx_treadmill, track
+from tests.fitkit.encode import encode_activity
 
 #: One zone for every import compared here.
 ZONE = "America/Denver"
@@ -306,3 +306,15 @@ def test_the_index_of_the_former_format_is_replaced(tmp_path):
     again = import_activities(paths, cache_dir=tmp_path / "cache", workers=1)
     assert again.n_parsed == 0
     pd.testing.assert_frame_equal(again.activities, first.activities, check_exact=True)
+
+
+def test_the_index_gives_only_the_rows_of_the_files_given(tmp_path):
+    paths = _files(tmp_path / "in")
+    cache = tmp_path / "cache"
+    both = import_activities(paths, cache_dir=cache, workers=1)
+    some = import_activities(paths[:2], cache_dir=cache, workers=1)   # from the index alone
+    assert some.n_parsed == 0 and sorted(_by_file(some)) == ["a.fit", "b.fit"]
+    assert set(some.hr_hist.index) <= set(some.activities["activity_id"])
+    again = import_activities(paths, cache_dir=cache, workers=1)
+    pd.testing.assert_frame_equal(again.activities, both.activities, check_exact=True)
+    pd.testing.assert_frame_equal(again.hr_hist, both.hr_hist, check_exact=True)

@@ -17,9 +17,9 @@ import pandas as pd
 import pytest
 
 from runback import import_activities
-from runback.io.fit_encode import encode_activity
 from runback.store import PARSER_VERSION, STALE_TMP_S, Store
 from tests.builders import gpx, track
+from tests.fitkit.encode import encode_activity
 
 N_FIT, N_GPX = 45, 25
 N_FILES = N_FIT + N_GPX
