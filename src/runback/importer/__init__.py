@@ -16,13 +16,16 @@ never count as failures, even with ``strict``.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable
 from dataclasses import replace
+from os import PathLike
 
 from runback import timezones
 from runback.errors import ReadError
 from runback.importer.assemble import ImportResult, assemble_result, index_rows
 from runback.importer.batch import BatchTables, FileOutcome, process_batch
 from runback.importer.scan import scan_paths
+from runback.io.exports import Entry
 from runback.store import Store
 
 __all__ = ["ImportResult", "FileOutcome", "import_activities", "PARALLEL_MIN_FILES",
@@ -33,10 +36,15 @@ PARALLEL_MIN_FILES = 24
 #: Files summarised together in one vectorised pass.
 BATCH_FILES = 64
 
+#: A progress callback: ``progress(done, total)``, counted in files.
+Progress = Callable[[int, int], None]
 
-def import_activities(paths, *, tz: str | None = None, tz_source: str = "option",
-                      strict: bool = False, cache_dir=None, workers: int | None = None,
-                      progress=None, exclude=()) -> ImportResult:
+
+def import_activities(paths: Iterable[str | PathLike[str]], *, tz: str | None = None,
+                      tz_source: str = "option", strict: bool = False,
+                      cache_dir: str | PathLike[str] | None = None, workers: int | None = None,
+                      progress: Progress | None = None,
+                      exclude: Iterable[str | PathLike[str]] = ()) -> ImportResult:
     """Import activity files, folders and export archives.
 
     Parameters
@@ -78,7 +86,7 @@ def import_activities(paths, *, tz: str | None = None, tz_source: str = "option"
                                  str(store.root), workers, progress, strict,
                                  done=len(outcomes))
     place = {k: i for i, k in enumerate(todo)}
-    fresh.sort(key=lambda o: place.get(o.key, len(place)))  # back in the order found
+    fresh.sort(key=lambda o: place.get(o.key or "", len(place)))  # back in the order found
     by_key = {o.key: o for o in fresh}
     fresh += [replace(by_key[key], name=e.name, root=e.root, rel=e.rel)
               for e, key in found.again]
@@ -98,14 +106,15 @@ def _check_strict(o: FileOutcome, strict: bool) -> None:
         raise ReadError(o.name, o.skip)
 
 
-def _process_all(todo, cache_root: str, workers, progress, strict, done=0
+def _process_all(todo: list[tuple[str, Entry, str | None]], cache_root: str,
+                 workers: int | None, progress: Progress | None, strict: bool, done: int = 0
                  ) -> tuple[list[FileOutcome], list[BatchTables]]:
     """Outcomes of the ``(key, entry, pack)`` items of ``todo``, and their batches' tables."""
     total = len(todo) + done
     results: list[FileOutcome] = []
     tables: list[BatchTables] = []
 
-    def record(batch):
+    def record(batch: tuple[list[FileOutcome], BatchTables]) -> None:
         outs, batch_tables = batch
         tables.append(batch_tables)
         for o in outs:

@@ -193,9 +193,9 @@ def process_batch(entries: list[Entry], cache_root: str, keys: list[str],
             out.pack = pack
     tables: BatchTables = {}
     for table in ("activities", "hr_hist"):
-        parts = [p for p in handed[table] + pieces[table] if len(p.frame)]
-        tables[table] = None if not parts else pd.concat([p.keyed() for p in parts],
-                                                         ignore_index=True)
+        kept = [p for p in handed[table] + pieces[table] if len(p.frame)]
+        tables[table] = None if not kept else pd.concat([p.keyed() for p in kept],
+                                                        ignore_index=True)
     return outcomes, tables
 
 

@@ -10,7 +10,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from os import PathLike
+from typing import Any
+
+import pandas as pd
 
 from runback.errors import ReadError
 from runback.importer.batch import FileOutcome
@@ -46,7 +51,8 @@ class Scan:
     indexed: set[str] = field(default_factory=set)
 
 
-def scan_paths(paths, index: dict, *, exclude=()) -> Scan:
+def scan_paths(paths: Iterable[str | PathLike[str]], index: dict[str, pd.DataFrame], *,
+               exclude: Iterable[str | PathLike[str]] = ()) -> Scan:
     """Find the files in ``paths`` and sort them by what the cache ``index`` knows.
 
     Parameters
@@ -80,7 +86,7 @@ def scan_paths(paths, index: dict, *, exclude=()) -> Scan:
     return out
 
 
-def _index_lookup(index: dict) -> dict[str, tuple]:
+def _index_lookup(index: dict[str, pd.DataFrame]) -> dict[str, tuple[Any, ...]]:
     """Cache index ``files`` rows by key: (pack, skip, not_activity, warnings)."""
     if not index:
         return {}
@@ -90,7 +96,7 @@ def _index_lookup(index: dict) -> dict[str, tuple]:
     return dict(zip(key, zip(*rest, strict=True), strict=True))
 
 
-def _from_index(entry: Entry, key: str, row: tuple) -> FileOutcome:
+def _from_index(entry: Entry, key: str, row: tuple[Any, ...]) -> FileOutcome:
     """The outcome of a file found in the cache index; its rows stay in the index."""
     pack, skip, not_activity, warnings = row
     out = FileOutcome(entry.name, entry.root, entry.rel, key=key, cached=True, pack=pack)

@@ -33,7 +33,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name):
+def __getattr__(name: str) -> object:
     """The names of :data:`_LAZY`, imported when first asked for."""
     if name in _LAZY:
         import importlib
@@ -42,5 +42,5 @@ def __getattr__(name):
     raise AttributeError(f"module 'runback.io' has no attribute {name!r}")
 
 
-def __dir__():
+def __dir__() -> list[str]:
     return sorted(set(__all__) | set(globals()))

@@ -21,6 +21,7 @@ a "shift by 256 zero bytes" table. This checks about 500 MB/s, so it is always d
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, Literal
 
 import numpy as np
 
@@ -69,7 +70,8 @@ _CRC_T = _crc_byte_table()
 
 def _crc_zero_byte(r: np.ndarray) -> np.ndarray:
     """The CRC registers ``r`` after one more zero byte."""
-    return (r >> 8) ^ _CRC_T[r & 0xFF]
+    shifted: np.ndarray = (r >> 8) ^ _CRC_T[r & 0xFF]
+    return shifted
 
 
 def _crc_tables() -> tuple[np.ndarray, list[int], list[int]]:
@@ -168,7 +170,7 @@ def _parse_definition(buf: bytes, pos: int, n: int) -> tuple[Definition, int]:
     if pos + 6 > n:
         raise Stop("file is truncated inside a definition message", pos)
     big = buf[pos + 2] != 0
-    order = "big" if big else "little"
+    order: Literal["big", "little"] = "big" if big else "little"
     global_num = int.from_bytes(buf[pos + 3:pos + 5], order)
     nfields = buf[pos + 5]
     end = pos + 6 + 3 * nfields
@@ -215,8 +217,8 @@ def scan_messages(buf: bytes) -> Scan:
             end = min(data_end, n)
             # per header byte: size of its data message (0: none) and where its offsets go
             sizes = [0] * 256
-            appends: list = [None] * 256
-            owners: list = [None] * 256
+            appends: list[Any] = [None] * 256
+            owners: list[Any] = [None] * 256
             h = 0
             while pos < end:
                 h = buf[pos]

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from runback.errors import ReadError
 from runback.io.text import BINARY, TextDecodeError, decode_text
@@ -335,7 +336,10 @@ def rpe_value(row: Row, value: float) -> float:
     return math.nan
 
 
-RowReader = Callable[[Row], dict | None]
+#: What a layout's row reader gives for one row: canonical column -> value.
+Values = dict[str, Any]
+#: A layout's row reader: the values of one row, or None when the row is skipped.
+RowReader = Callable[[Row], Values | None]
 
 
 def unit_column(header: Header, base: str,

@@ -11,6 +11,7 @@ from runback.io.activity_csv.cells import (
     Header,
     Row,
     RowReader,
+    Values,
     unit_column,
 )
 from runback.io.base import normalize_sport
@@ -43,12 +44,12 @@ def garmin_reader(header: Header, path: str) -> RowReader:
     heights = {c: place(c) for c in ("device_ascent_m", "device_descent_m")}
     distance = unit_column(header, "distance", DISTANCE_UNITS, path)
 
-    def read(row: Row) -> dict | None:
+    def read(row: Row) -> Values | None:
         start = row.when(GARMIN_COLUMNS["local_start"][0], _GARMIN_DATE_FORMATS)
         if start is None:
             return None
         sport, sub_sport = normalize_sport(row.text("activity_type"))
-        out: dict = {"device": "Garmin Connect", "sport": sport, "sub_sport": sub_sport,
+        out: Values = {"device": "Garmin Connect", "sport": sport, "sub_sport": sub_sport,
                      "local_start": start, "name": row.text(*GARMIN_COLUMNS["name"])}
         for c, i in durations.items():
             out[c] = row.read(i, GARMIN_COLUMNS[c][0].replace("_", " "), row.seconds)

@@ -13,6 +13,7 @@ from runback.io.activity_csv.cells import (
     Header,
     Row,
     RowReader,
+    Values,
     rpe_value,
     unit_column,
 )
@@ -102,7 +103,7 @@ def log_reader(header: Header, path: str) -> RowReader:
         return row.read(i, key.replace("_", " "),
                         lambda t: row.quantity(t, units, unit or default))
 
-    def read(row: Row) -> dict | None:
+    def read(row: Row) -> Values | None:
         start = row.when(header.keys[places["local_start"][0]], _LOG_DATE_FORMATS)
         if start is None:
             return None
@@ -116,8 +117,9 @@ def log_reader(header: Header, path: str) -> RowReader:
             if sub_sport is None:
                 row.warn(f"surface '{surface}' not one of "
                          f"{', '.join(sorted(set(_SURFACE_SUB_SPORT) - {'street'}))}")
-        numbers = {c: row.read(places[c][0], places[c][1].replace("_", " "), row.to_float)
-                   for c in ("device_avg_hr_bpm", "device_max_hr_bpm", "rpe") if c in places}
+        numbers: dict[str, float] = {
+            c: row.read(places[c][0], places[c][1].replace("_", " "), row.to_float)
+            for c in ("device_avg_hr_bpm", "device_max_hr_bpm", "rpe") if c in places}
         return {
             "sport": sport,
             "sub_sport": sub_sport,

@@ -10,7 +10,7 @@ import math
 
 import pandas as pd
 
-from runback.io.activity_csv.cells import FOOT_SPORTS, KM, Row, rpe_value
+from runback.io.activity_csv.cells import FOOT_SPORTS, KM, Row, Values, rpe_value
 from runback.io.base import normalize_sport
 
 #: Strava (2020 and later): canonical column -> header key (first non-empty occurrence).
@@ -54,13 +54,13 @@ _STRAVA_DATE_FORMATS = (
 )
 
 def strava_row(row: Row, columns: dict[str, str], type_keys: tuple[str, ...],
-                metres_last: bool) -> dict | None:
+                metres_last: bool) -> Values | None:
     """One Strava row; ``metres_last``: the last ``distance`` is metres, the first km."""
     start = row.when(columns["start_time"], _STRAVA_DATE_FORMATS)
     if start is None:
         return None
     sport, sub_sport = normalize_sport(row.text(*type_keys))
-    out: dict = {
+    out: Values = {
         "device": "Strava",
         "sport": sport,
         "sub_sport": sub_sport,
