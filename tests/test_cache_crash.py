@@ -65,8 +65,10 @@ def _run(folder: Path, cache: Path) -> str:
 
 
 def _pack_dirs(cache: Path) -> list[Path]:
-    """The packs written so far (a pack appears whole, by one rename)."""
-    return sorted(p.parent for p in (cache / f"v{PARSER_VERSION}" / "packs").glob("*/meta.json"))
+    """The packs written so far (a pack appears whole, by one rename; the hidden folder of
+    a pack being written is not one yet)."""
+    return sorted(p.parent for p in (cache / f"v{PARSER_VERSION}" / "packs").glob("*/meta.json")
+                  if not p.parent.name.startswith("."))
 
 
 def _keys(pack: Path) -> list[str]:
