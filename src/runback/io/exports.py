@@ -167,9 +167,9 @@ def _ext(path: str) -> str:
 
 def _walk_folder(root: str, excluded: frozenset[str]) -> Iterator[Entry | Skip]:
     seen: set[tuple[int, int]] = set()
-    stack = [(root, "")]  # a folder, and its path relative to root with "/" after it
+    stack = [root]
     while stack:
-        folder, prefix = stack.pop()
+        folder = stack.pop()
         try:
             st = os.stat(folder)
         except OSError as e:
@@ -179,36 +179,27 @@ def _walk_folder(root: str, excluded: frozenset[str]) -> Iterator[Entry | Skip]:
             continue
         seen.add((st.st_dev, st.st_ino))
         try:
-            with os.scandir(folder) as it:
-                found = sorted(it, key=lambda d: d.name)
+            names = sorted(os.listdir(folder))
         except OSError as e:
             yield Skip(folder, f"cannot list folder: {e.strerror}")
             continue
         subfolders = []
-        for d in found:
-            n = d.name
+        for n in names:
+            full = os.path.join(folder, n)
             if n.startswith("._"):
                 continue
-            full = os.path.join(folder, n)
-            if _is_dir(d):
-                subfolders.append((full, f"{prefix}{n}/"))
+            if os.path.isdir(full):
+                subfolders.append(full)
                 continue
             if excluded and os.path.realpath(full) in excluded:
                 continue
             fmt, gz, is_zip = format_of(n)
+            rel = os.path.relpath(full, root).replace(os.sep, "/")
             if is_zip:
                 yield from _walk_zip_path(full)
             elif fmt is not None:
-                yield Entry(full, fmt, root, prefix + n, (full,), gz)
+                yield Entry(full, fmt, root, rel, (full,), gz)
         stack.extend(reversed(subfolders))
-
-
-def _is_dir(entry: os.DirEntry[str]) -> bool:
-    """Whether a folder entry is a folder or a link to one (False when it cannot be told)."""
-    try:
-        return entry.is_dir()
-    except OSError:
-        return False
 
 
 def _read_file(path: str) -> bytes:
