@@ -55,6 +55,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.ipc
 
+from runback.cache_folder import default_cache_dir
+
 __all__ = ["PARSER_VERSION", "STALE_TMP_S", "Piece", "Store", "content_key",
            "default_cache_dir", "key_column"]
 
@@ -68,16 +70,6 @@ _INDEX_FILES_COLUMNS = ("key", "pack", "skip", "not_activity", "warnings")
 STALE_TMP_S = 3600.0
 #: Parquet files of packs kept in memory by one :class:`Store` (see :meth:`Store.load`).
 _KEEP_LOADED = 8
-
-
-def default_cache_dir() -> Path:
-    """``$RUNBACK_CACHE_DIR`` or the platform's user cache folder for runback."""
-    env = os.environ.get("RUNBACK_CACHE_DIR")
-    if env:
-        return Path(env)
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("runback"))
 
 
 def content_key(data: bytes) -> str:
