@@ -277,8 +277,8 @@ def test_command_errors(tmp_path):
 
 
 def test_log_wellness_and_daily_columns(tmp_path):
-    from runback.io.fit_encode import encode_activity
     from runback.log import TrainingLog
+    from tests.fitkit.encode import encode_activity
 
     times = pd.date_range("2024-01-14 15:00", periods=100, freq="10s", tz="UTC")
     (tmp_path / "run.fit").write_bytes(encode_activity(pd.DataFrame({

@@ -29,18 +29,8 @@ __all__ = [
 ]
 
 def ratio_text(v: Any) -> str:
-    """An odds ratio or interval end: 2 significant figures below 10, whole numbers above,
-    ``>1000`` / ``<0.001`` beyond, ``-`` when missing."""
-    if v is None or v is pd.NA:
-        return "-"
-    v = float(v)
-    if math.isnan(v):
-        return "-"
-    if v > 1000:
-        return ">1000"
-    if v < 0.001:
-        return "<0.001"
-    return f"{v:.0f}" if v >= 9.95 else f"{v:.1f}" if v >= 0.095 else f"{v:.2g}"
+    """An odds ratio or interval end as every report shows it (:func:`runback.report.fmt.ratio`)."""
+    return fmt.ratio(v)
 
 
 def _nice(x: float) -> float:

@@ -12,8 +12,8 @@ from runback.errors import NotAnActivityError, ReadError
 from runback.importer import import_activities
 from runback.io.apple_health import HealthExport, read_apple_health, scan_export
 from runback.io.exports import Entry, Skip, iter_entries
-from runback.io.fit_encode import encode_activity
 from tests.builders import gpx, track, zip_of
+from tests.fitkit.encode import encode_activity
 from tests.health_builders import apple_export, record, sleep, workout
 
 ROUTE = "route_2024-01-14_7.00am.gpx"
