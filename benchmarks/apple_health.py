@@ -15,7 +15,7 @@ a process of its own, so its peak memory (maximum resident set) is its own:
 - scan: :func:`runback.io.apple_health.scan_export`, the streaming reader;
 - import: ``runback activities FOLDER`` on an empty cache (walk, scan, workouts to
   activities, local days), then again on the filled cache (the export's extract kept:
-  ``export.xml`` is not read again; replay is off);
+  ``export.xml`` is not read again);
 - wellness: ``runback wellness FOLDER`` on another empty cache.
 
 The scan is also run on a file of a quarter of the size: its peak memory should not grow
@@ -178,7 +178,7 @@ def main() -> None:
             mb = (folder / "export.xml").stat().st_size / 1e6
             print(f"wrote {folder / 'export.xml'}: {mb:.0f} MB, {n} workouts "
                   f"({time.perf_counter() - t0:.1f} s)")
-        env = dict(os.environ, RUNBACK_CACHE_DIR=str(root / "cache"), RUNBACK_REPLAY="0")
+        env = dict(os.environ, RUNBACK_CACHE_DIR=str(root / "cache"))
         xml = str(big / "export.xml")
         mb = big.joinpath("export.xml").stat().st_size / 1e6
         base = run([BASELINE, xml], env)
