@@ -9,14 +9,14 @@ FOLDER defaults to the 691-file history of the real-data set (``$RUNBACK_REALDAT
 ``shaonianche__running-data-sync/FIT_OUT``). Files are read into memory first and every
 stage runs in this one process, on the output of the stage before it:
 
-- ``decode``: :data:`runback.io.fit.DECODER` (the vectorised FIT decoder);
-- ``read_fit``: :func:`runback.io.fit.read_fit_columns` after decoding (the decoder is
-  replaced by a look-up of the messages decoded in the first stage): the raw tables of
+- ``decode``: :func:`runback.io.fit_fast.decode_fast` (the vectorised FIT decoder);
+- ``read_fit``: :func:`runback.io.fit.read_fit_columns` after decoding (its decoder is a
+  look-up of the messages decoded in the first stage): the raw tables of
   each file as arrays, as a worker reads them;
 - ``summary``: in batches of :data:`runback.importer.BATCH_FILES` files as a worker
   makes them, the batch's tables as one frame each, then the session summaries and
   heart-rate histograms;
-- ``store``: writing each batch to an empty cache as one pack (``Store.put_many``), and
+- ``store``: writing each batch to an empty cache as one pack (``Store.put_pieces``), and
   the batch's tables a worker hands back;
 - ``assemble``: the main process's work after the workers: the cache index and the
   ``activities`` table of the whole history (ids, local days, surfaces, duplicates).
@@ -39,8 +39,11 @@ from _results import record
 from history import default_folder
 
 from runback import importer
+from runback.importer import assemble as assembly
+from runback.importer import batch
 from runback.io import fit
-from runback.store import Store, content_key
+from runback.io.fit_fast import decode_fast
+from runback.store import Piece, Store, content_key
 
 
 def timed(stage, repeat: int):
@@ -69,26 +72,26 @@ def main(argv: list[str] | None = None) -> None:
     n = len(paths)
     print(f"{n} FIT files, {sum(map(len, datas)) / 1e6:.1f} MB in {folder}")
 
-    decoder = fit.DECODER
+    decoder = decode_fast
     decoder(datas[0], names[0])  # imports and one-time tables outside the timing
     decoded, wall, cpu = timed(lambda: [decoder(d, m) for d, m in zip(datas, names,
                                                                       strict=True)], args.repeat)
     rows = [("decode", wall, cpu)]
 
     by_name = dict(zip(names, decoded, strict=True))
-    fit.DECODER = lambda _data, name: by_name[name]
-    try:
-        parsed, wall, cpu = timed(lambda: [fit.read_fit_columns(d, m) for d, m in
-                                           zip(datas, names, strict=True)], args.repeat)
-    finally:
-        fit.DECODER = decoder
+
+    def looked_up(_data, name):
+        return by_name[name]
+
+    parsed, wall, cpu = timed(lambda: [fit.read_fit_columns(d, m, looked_up) for d, m in
+                                       zip(datas, names, strict=True)], args.repeat)
     rows.append(("read_fit", wall, cpu))
 
     size = importer.BATCH_FILES
     starts = range(0, n, size)
     def summarize():
-        batches = [importer._Batch.of(parsed[i:i + size]) for i in starts]
-        return batches, [importer._summarize_pieces(b) for b in batches]
+        batches = [batch._Batch.of(parsed[i:i + size]) for i in starts]
+        return batches, [batch._summarize(b) for b in batches]
 
     (batches, summaries), wall, cpu = timed(summarize, args.repeat)
     rows.append(("summary", wall, cpu))
@@ -105,20 +108,19 @@ def main(argv: list[str] | None = None) -> None:
             store = Store(Path(tmp) / f"cache{next(counter)}")
             tables = []
             for i, b, (_, acts, hists) in zip(starts, batches, summaries, strict=True):
-                batch = outcomes[i:i + size]
-                file_keys = np.array([o.key for o in batch], dtype=object)
+                members = outcomes[i:i + size]
+                file_keys = np.array([o.key for o in members], dtype=object)
                 pieces = {}
                 for t in ("samples", "laps"):
-                    frame, files = b.table(t)
-                    pieces[t] = [(frame, file_keys[files], list(file_keys))]
+                    frame, files = b.tables[t]
+                    pieces[t] = [Piece(frame, file_keys[files], list(file_keys))]
                 for t, parts in (("activities", acts), ("hr_hist", hists)):
-                    pieces[t] = [(f, file_keys[j], list(file_keys)) for f, j in parts]
+                    pieces[t] = [Piece(f, file_keys[j], list(file_keys)) for f, j in parts]
                 pack = store.put_pieces([(o.key, {"name": o.name, "warnings": o.warnings})
-                                         for o in batch], pieces)
-                tables.append({t: pd.concat([f.assign(key=pd.array(r, dtype="str"))
-                                             for f, r, _ in pieces[t]], ignore_index=True)
+                                         for o in members], pieces)
+                tables.append({t: pd.concat([p.keyed() for p in pieces[t]], ignore_index=True)
                                for t in ("activities", "hr_hist")})
-                for o in batch:
+                for o in members:
                     o.pack = pack
             return store, tables
 
@@ -126,8 +128,8 @@ def main(argv: list[str] | None = None) -> None:
         rows.append(("store", wall, cpu))
 
         def assemble():
-            store.update_index(importer._index_rows(outcomes, tables))
-            return importer._assemble(outcomes, tables, store, tz=None, tz_source="option")
+            store.update_index(assembly.index_rows(outcomes, tables))
+            return assembly.assemble_result(outcomes, tables, store, tz=None, tz_source="option")
 
         result, wall, cpu = timed(assemble, args.repeat)
         rows.append(("assemble", wall, cpu))

@@ -36,6 +36,7 @@ import gzip
 import io
 import json
 import shutil
+import sys
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,7 +44,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from runback.io.fit_encode import encode_activity
+# the FIT encoder is test tooling, not part of the runback package: found beside it
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.fitkit.encode import encode_activity  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 SEED = 20250303

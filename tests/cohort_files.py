@@ -1,5 +1,5 @@
 """Athletes as files for the cohort tests: folders with a hand-kept log and a diary, and
-long activity and diary tables, all from simulated seasons."""
+long activity and diary tables, all from simulated seasons (:mod:`runback.simulate`)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tests.simulate_season import simulate_season
+from runback.simulate import simulate_season
 
 
 def season(seed: int, days: int = 240, **kw) -> pd.DataFrame:
+    """A simulated season from 2024-01-01; ``trigger="trail"`` plants a trail trigger."""
     return simulate_season(seed, days=days, start="2024-01-01", **kw)
 
 

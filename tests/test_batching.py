@@ -5,6 +5,8 @@ tables converted to Parquet together, and readers build their frames with final 
 that :func:`runback.schema.conform` has nothing to do. None of that may change a value
 beyond float rounding: the terrain metrics put every activity of a batch on one distance
 axis, so a file's grade-adjusted pace may differ from its alone-value in the 12th digit.
+Everything is tested through :func:`runback.importer.import_activities` and what its
+cache holds afterwards.
 """
 
 from __future__ import annotations
@@ -16,12 +18,15 @@ import pandas as pd
 import pytest
 
 from runback import schema
-from runback.importer import _summarize_batch, _summarize_many, process_entries, process_entry
-from runback.io._dispatch import read_bytes
-from runback.io.exports import Entry, iter_entries
-from runback.io.fit_encode import encode_activity
-from runback.store import Store, _parquet_bytes
+from runback.importer import batch as worker
+from runback.importer import import_activities
+from runback.io.base import ParsedColumns
+from runback.store import Piece, Store, _parquet_bytes
 from tests.builders import DENVER, LONDON, gpx, tcx_treadmill, track
+from tests.fitkit.encode import encode_activity
+
+#: One zone for every import compared here.
+ZONE = "America/Denver"
 
 
 def _fit_run(start: str, n: int = 200, climb: float = 0.3) -> bytes:
@@ -39,7 +44,7 @@ def _fit_run(start: str, n: int = 200, climb: float = 0.3) -> bytes:
     }))
 
 
-def _files(tmp_path) -> list:
+def _files(folder) -> list:
     """A mixed batch: FIT runs, a GPX with heart rate, one without, a treadmill TCX."""
     data = {
         "a.fit": _fit_run("2024-05-01T06:00:00"),
@@ -48,49 +53,87 @@ def _files(tmp_path) -> list:
         "d.gpx": gpx(track("2024-05-04T17:00:00Z", hr=None, minutes=12)),
         "e.tcx": tcx_treadmill("2024-05-05T12:00:00Z", minutes=20),
     }
+    folder.mkdir(exist_ok=True)
     for name, blob in data.items():
-        (tmp_path / name).write_bytes(blob)
-    return sorted((e for e in iter_entries([tmp_path]) if isinstance(e, Entry)),
-                  key=lambda e: e.name)
+        (folder / name).write_bytes(blob)
+    return sorted(folder / name for name in data)
+
+
+def _by_file(res) -> dict:
+    """``{file name: (activities rows, hr_hist rows)}`` of an import."""
+    acts = res.activities.assign(file=res.activities["source_path"].str.rsplit("/", n=1).str[-1])
+    out = {}
+    for name, rows in acts.groupby("file", sort=True):
+        ids = list(rows["activity_id"])
+        out[name] = (rows.drop(columns=["file"]).reset_index(drop=True),
+                     res.hr_hist.loc[res.hr_hist.index.intersection(ids)])
+    return out
+
+
+def _pack_of(cache, res) -> set:
+    store = Store(cache)
+    return {store.meta(k)["pack"] for k in res.activities["file_key"]}
 
 
 def test_batch_summary_equals_one_file_at_a_time(tmp_path):
-    parsed = [read_bytes(e.load(), e.format, e.name) for e in _files(tmp_path)]
-    together = _summarize_many(parsed)
-    for p, (acts, hist) in zip(parsed, together, strict=True):
-        alone_acts, alone_hist = _summarize_batch([p])[0]
-        pd.testing.assert_frame_equal(acts, alone_acts, check_exact=False, rtol=1e-9)
-        pd.testing.assert_frame_equal(hist, alone_hist, check_exact=True)
+    paths = _files(tmp_path / "in")
+    # one zone for all: alone, the treadmill run has no neighbour to take its zone from
+    together = import_activities(paths, cache_dir=tmp_path / "cache", workers=1, tz=ZONE)
+    assert len(_pack_of(tmp_path / "cache", together)) == 1        # one batch, one pack
+    got = _by_file(together)
+    assert sorted(got) == [p.name for p in paths]
+    for i, path in enumerate(paths):
+        alone = import_activities([path], cache_dir=tmp_path / f"alone{i}", workers=1,
+                                  tz=ZONE)
+        acts, hist = _by_file(alone)[path.name]
+        pd.testing.assert_frame_equal(got[path.name][0], acts, check_exact=False, rtol=1e-9)
+        mine = got[path.name][1]
+        pd.testing.assert_frame_equal(mine.loc[:, (mine != 0).any()],
+                                      hist.loc[:, (hist != 0).any()], check_exact=True,
+                                      check_names=False)
     # the batch really summarised something: heart rate where the file has it, none where not
-    by_name = {p.activities["format"].iloc[0] + str(i): h for i, (p, (_, h)) in
-               enumerate(zip(parsed, together, strict=True))}
-    assert len(by_name["fit0"]) > 10 and by_name["gpx3"].empty
+    assert got["a.fit"][1].sum(axis=1).iloc[0] > 60 and got["d.gpx"][1].empty
+    assert (together.activities["n_samples"] > 0).all()
 
 
-def test_a_file_without_samples_keeps_its_place_in_a_batch(tmp_path):
-    parsed = [read_bytes(e.load(), e.format, e.name) for e in _files(tmp_path)]
-    empty = parsed[1]
-    empty.samples = empty.samples.iloc[:0]
-    together = _summarize_many(parsed)
-    acts, hist = together[1]
+def test_a_file_without_samples_keeps_its_place_in_a_batch(tmp_path, monkeypatch):
+    paths = _files(tmp_path / "in")
+    real = worker.read_tables
+
+    def no_samples_for_b(data, fmt, name):
+        parsed = real(data, fmt, name)
+        if name.endswith("b.fit"):
+            parsed = parsed.to_parsed() if isinstance(parsed, ParsedColumns) else parsed
+            parsed.samples = parsed.samples.iloc[:0]
+        return parsed
+
+    monkeypatch.setattr(worker, "read_tables", no_samples_for_b)
+    got = _by_file(import_activities(paths, cache_dir=tmp_path / "cache", workers=1, tz=ZONE))
+    acts, hist = got["b.fit"]
     assert acts["n_samples"].tolist() == [0] and hist.empty
-    assert together[0][0]["n_samples"].iloc[0] == len(parsed[0].samples)
+    assert got["a.fit"][0]["n_samples"].iloc[0] == 200
+    monkeypatch.undo()
+    alone = _by_file(import_activities([paths[0]], cache_dir=tmp_path / "alone", workers=1,
+                                       tz=ZONE))
+    pd.testing.assert_frame_equal(got["a.fit"][0], alone["a.fit"][0], check_exact=False,
+                                  rtol=1e-9)
 
 
-def test_process_entries_equals_process_entry(tmp_path):
-    entries = _files(tmp_path)
-    batch = process_entries(entries, str(tmp_path / "cache-a"))
-    for entry, got in zip(entries, batch, strict=True):
-        alone = process_entry(entry, str(tmp_path / "cache-b"))
-        assert (got.name, got.key, got.skip, got.warnings) == \
-               (alone.name, alone.key, alone.skip, alone.warnings)
-        pd.testing.assert_frame_equal(got.activities, alone.activities, check_exact=False,
-                                      rtol=1e-9)
-    # and what the batch stored reads back as what was parsed
-    store = Store(tmp_path / "cache-a")
-    for got in batch:
-        pd.testing.assert_frame_equal(store.load(got.key, "activities"), got.activities,
-                                      check_exact=True)
+def test_what_a_batch_stores_reads_back_as_imported(tmp_path):
+    paths = _files(tmp_path / "in")
+    first = import_activities(paths, cache_dir=tmp_path / "cache", workers=1)
+    store = Store(tmp_path / "cache")
+    for key, n in zip(first.activities["file_key"], first.activities["n_samples"],
+                      strict=True):
+        assert len(store.load(key, "samples")) == n
+        assert len(store.load(key, "activities")) == 1
+    for index in store.base.glob("index-*.arrow"):     # the packs alone, no index
+        index.unlink()
+    again = import_activities(paths, cache_dir=tmp_path / "cache", workers=1)
+    assert again.n_parsed == 0
+    pd.testing.assert_frame_equal(again.activities, first.activities, check_exact=True)
+    pd.testing.assert_frame_equal(again.hr_hist, first.hr_hist, check_exact=True)
+    assert len(again.samples()) == first.activities["n_samples"].sum()
 
 
 def test_a_pack_gives_back_each_entry_as_stored_alone(tmp_path):
@@ -102,8 +145,12 @@ def test_a_pack_gives_back_each_entry_as_stored_alone(tmp_path):
     tables = [{"activities": a, "hr_hist": c}, {"activities": b}, {"activities": d},
               {"hr_hist": c.iloc[:1]}, {}, {"activities": c}]
     keys = [f"{i:032x}" for i in range(len(tables))]
+    pieces: dict[str, list[Piece]] = {}
+    for key, t in zip(keys, tables, strict=True):
+        for name, df in t.items():
+            pieces.setdefault(name, []).append(Piece.of(df, key))
     store = Store(tmp_path / "pack")
-    pack = store.put_many([(k, {"name": k}, t) for k, t in zip(keys, tables, strict=True)])
+    pack = store.put_pieces([(k, {"name": k}) for k in keys], pieces)
     files = sorted(p.name for p in (store.packs / pack).iterdir())
     assert files == ["activities-0.parquet", "activities-1.parquet", "hr_hist-0.parquet",
                      "meta.json"]
@@ -117,19 +164,27 @@ def test_a_pack_gives_back_each_entry_as_stored_alone(tmp_path):
             assert again.load(key, name) is None
     both = again.load_many(keys[:2], "activities")
     assert both["key"].tolist() == [keys[0]] * 5 + [keys[1]] * 3
+    # the same entries again: the pack kept is the one already there
+    assert store.put_pieces([(k, {"name": k}) for k in keys], pieces) == pack
 
 
-def test_put_many_entries_are_checked_like_single_ones(tmp_path):
+def test_a_piece_refuses_what_cannot_be_stored(tmp_path):
+    frame = pd.DataFrame({"part": [0, 0, 1], "bpm": [120, 121, 150],
+                          "seconds": [1.0, 2.0, 3.0]})
+    with pytest.raises(ValueError, match="one key per row"):
+        Piece(frame, np.array(["k" * 32] * 2, dtype=object), ["k" * 32])
+    with pytest.raises(ValueError, match="column 'key'"):
+        Piece.of(frame.assign(key="x"), "k" * 32)
     store = Store(tmp_path)
-    frames = [pd.DataFrame({"part": [0, 0, 1], "bpm": [120, 121, 150],
-                            "seconds": [1.0, 2.0, 3.0]}) for _ in range(3)]
-    store.put_many([(f"{i:032x}", {"name": f"f{i}"}, {"hr_hist": f})
-                    for i, f in enumerate(frames)])
-    for i, f in enumerate(frames):
-        assert store.meta(f"{i:032x}")["name"] == f"f{i}"
-        pd.testing.assert_frame_equal(store.load(f"{i:032x}", "hr_hist"), f)
     with pytest.raises(ValueError, match="table must be one of"):
-        store.put_many([("k" * 32, {}, {"nonsense": frames[0]})])
+        store.put_pieces([("k" * 32, {})], {"nonsense": [Piece.of(frame, "k" * 32)]})
+    assert store.put_pieces([], {}) is None
+    assert not store.packs.exists()
+    pieces = {"hr_hist": [Piece.of(frame, f"{i:032x}") for i in range(3)]}
+    store.put_pieces([(f"{i:032x}", {"name": f"f{i}"}) for i in range(3)], pieces)
+    for i in range(3):
+        assert store.meta(f"{i:032x}")["name"] == f"f{i}"
+        pd.testing.assert_frame_equal(store.load(f"{i:032x}", "hr_hist"), frame)
 
 
 def test_conform_fast_path_equals_the_full_path():
@@ -153,66 +208,66 @@ def test_from_columns_fills_and_refuses():
 def test_batch_gives_each_file_its_own_warnings_and_skips(tmp_path):
     """In one batch: a spiky track warns for itself only; a file without activity and a
     broken one are skipped with their reasons; the rest are stored and read back."""
+    folder = tmp_path / "in"
+    paths = _files(folder)
     pts = track("2024-05-06T06:00:00Z", minutes=10)
     for k in (10, 25):
         pts[k] = dict(pts[k], lon=pts[k]["lon"] + 0.06)   # ~5 km out and back
-    (tmp_path / "f-spiky.gpx").write_bytes(gpx(pts))
-    (tmp_path / "g-route.gpx").write_bytes(
+    (folder / "f-spiky.gpx").write_bytes(gpx(pts))
+    (folder / "g-route.gpx").write_bytes(
         b'<?xml version="1.0"?><gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1">'
         b'<rte><rtept lat="1" lon="1"/></rte></gpx>')
-    (tmp_path / "h-broken.fit").write_bytes(b"\x0e\x10" + bytes(30))
-    entries = _files(tmp_path)
-    outs = process_entries(entries, str(tmp_path / "cache"))
-    by_name = {o.rel: o for o in outs}
-    assert by_name["f-spiky.gpx"].warnings == [
-        "2 GPS fixes dropped for an implausible speed (over 50 m/s)"]
-    assert all(not any("GPS fix" in w for w in o.warnings) for o in outs
-               if o.rel != "f-spiky.gpx")
-    assert by_name["g-route.gpx"].not_activity and by_name["g-route.gpx"].skip
-    assert by_name["h-broken.fit"].skip and not by_name["h-broken.fit"].not_activity
-    read = [o for o in outs if o.skip is None]
-    assert len(read) == 6
+    (folder / "h-broken.fit").write_bytes(b"\x0e\x10" + bytes(30))
+    res = import_activities([folder], cache_dir=tmp_path / "cache", workers=1)
+    spikes = [w for w in res.warnings if "GPS fix" in w]
+    assert spikes == [f"{folder / 'f-spiky.gpx'}: 2 GPS fixes dropped for an implausible "
+                      "speed (over 50 m/s)"]
+    skipped = res.skipped.set_index("name")
+    assert skipped.loc[str(folder / "g-route.gpx"), "not_activity"]
+    assert not skipped.loc[str(folder / "h-broken.fit"), "not_activity"]
+    assert len(skipped) == 2 and len(res.activities) == len(paths) + 1
     store = Store(tmp_path / "cache")
-    assert len({o.pack for o in outs if o.pack}) == 1        # one pack for the batch
-    for o in outs:
-        meta = store.meta(o.key)
-        assert meta.get("skip") == o.skip and meta.get("warnings", []) == o.warnings
-    for o in read:
-        pd.testing.assert_frame_equal(store.load(o.key, "activities"), o.activities,
-                                      check_exact=True)
-        assert len(store.load(o.key, "samples")) == o.activities["n_samples"].sum()
+    assert len(_pack_of(tmp_path / "cache", res)) == 1        # one pack for the batch
+    route = store.meta(res.activities.iloc[0]["file_key"])["pack"]
+    skips = {m["name"]: m for m in store.pack_meta(route)["entries"].values()}
+    assert skips[str(folder / "g-route.gpx")]["not_activity"]
+    assert skips[str(folder / "h-broken.fit")]["skip"] == skipped.loc[
+        str(folder / "h-broken.fit"), "reason"]
+    assert skips[str(folder / "f-spiky.gpx")]["warnings"] == [spikes[0].split(": ", 1)[1]]
+    again = import_activities([folder], cache_dir=tmp_path / "cache", workers=1)
+    assert again.n_parsed == 0 and again.warnings == res.warnings
+    pd.testing.assert_frame_equal(again.skipped, res.skipped)
 
 
 def test_a_pack_of_files_with_and_without_records_reads_back_per_file(tmp_path):
     """A log without records gives activities of another layout than the watch files:
     each file must still read back its own rows from the pack."""
-    (tmp_path / "log.csv").write_bytes(
+    folder = tmp_path / "in"
+    paths = _files(folder)
+    (folder / "log.csv").write_bytes(
         b"id,date,name,type,description,elapsed_time,distance,commute,gear,filename\n"
         b"7,2024-05-08 06:00:00,Easy run,Run,,2400,7000.0,false,Pegasus 40,\n")
-    entries = _files(tmp_path)
-    outs = process_entries(entries, str(tmp_path / "cache"))
-    read = [o for o in outs if o.skip is None]
-    assert len(read) == 6
+    res = import_activities([folder], cache_dir=tmp_path / "cache", workers=1)
+    assert len(res.activities) == len(paths) + 1
     store = Store(tmp_path / "cache")
-    (pack,) = {o.pack for o in read}
+    (pack,) = _pack_of(tmp_path / "cache", res)
     files = store.pack_meta(pack)["files"]
     assert {"activities-0", "activities-1"} <= set(files)   # the log lacks the summaries
-    for o in read:
-        own = store.load(o.key, "activities")
-        assert len(own) == len(o.activities) == 1
-        pd.testing.assert_frame_equal(own, o.activities[own.columns], check_dtype=False)
-        pd.testing.assert_frame_equal(store.load(o.key, "hr_hist"), o.hr_hist,
-                                      check_exact=True)
-    log = next(o for o in read if o.rel == "log.csv")
-    assert "moving_time_s" not in store.load(log.key, "activities").columns
+    for key in res.activities["file_key"]:
+        assert len(store.load(key, "activities")) == 1
+    log = res.activities[res.activities["format"] == "csv"]["file_key"].iloc[0]
+    assert "moving_time_s" not in store.load(log, "activities").columns
+    for index in store.base.glob("index-*.arrow"):        # read back from the pack alone
+        index.unlink()
+    again = import_activities([folder], cache_dir=tmp_path / "cache", workers=1)
+    assert again.n_parsed == 0
+    pd.testing.assert_frame_equal(again.activities, res.activities, check_exact=True)
+    pd.testing.assert_frame_equal(again.hr_hist, res.hr_hist, check_exact=True)
 
 
 def test_a_file_whose_arrays_cannot_join_the_batch_is_skipped_alone(tmp_path, monkeypatch):
-    from runback import importer
-    from runback.io.base import ParsedColumns
-
-    entries = _files(tmp_path)
-    real = importer.read_tables
+    paths = _files(tmp_path / "in")
+    real = worker.read_tables
 
     def broken_for_b(data, fmt, name):
         parsed = real(data, fmt, name)
@@ -221,12 +276,45 @@ def test_a_file_whose_arrays_cannot_join_the_batch_is_skipped_alone(tmp_path, mo
             parsed.samples.values["heart_rate_bpm"] = parsed.samples["heart_rate_bpm"][:3]
         return parsed
 
-    monkeypatch.setattr(importer, "read_tables", broken_for_b)
-    outs = process_entries(entries, str(tmp_path / "cache"))
-    by_name = {o.rel: o for o in outs}
-    assert by_name["b.fit"].skip.startswith("unexpected error")
-    assert [o.rel for o in outs if o.skip is None] == ["a.fit", "c.gpx", "d.gpx", "e.tcx"]
-    assert all(len(o.activities) == 1 for o in outs if o.skip is None)
-    alone = process_entry(entries[0], str(tmp_path / "cache-alone"))
-    pd.testing.assert_frame_equal(by_name["a.fit"].activities, alone.activities,
-                                  check_exact=False, rtol=1e-9)
+    monkeypatch.setattr(worker, "read_tables", broken_for_b)
+    res = import_activities(paths, cache_dir=tmp_path / "cache", workers=1, tz=ZONE)
+    (reason,) = res.skipped["reason"]
+    assert res.skipped["name"].tolist() == [str(paths[1])]
+    assert reason.startswith("unexpected error")
+    got = _by_file(res)
+    assert sorted(got) == ["a.fit", "c.gpx", "d.gpx", "e.tcx"]
+    monkeypatch.undo()
+    alone = _by_file(import_activities([paths[0]], cache_dir=tmp_path / "alone", workers=1,
+                                       tz=ZONE))
+    pd.testing.assert_frame_equal(got["a.fit"][0], alone["a.fit"][0], check_exact=False,
+                                  rtol=1e-9)
+    # a bug's error is never cached: the file is read again next time, and now it reads
+    again = import_activities(paths, cache_dir=tmp_path / "cache", workers=1)
+    assert again.n_parsed == 1 and again.skipped.empty
+
+
+def test_the_index_of_the_former_format_is_replaced(tmp_path):
+    paths = _files(tmp_path / "in")
+    store = Store(tmp_path / "cache")
+    store.base.mkdir(parents=True)
+    old = store.base / "index-files.parquet"
+    old.write_bytes(_parquet_bytes(pd.DataFrame({"key": ["0" * 32], "pack": ["x"]})))
+    first = import_activities(paths, cache_dir=tmp_path / "cache", workers=1)
+    assert not old.exists()
+    assert all(store.index_path(t).is_file() for t in ("files", "activities", "hr_hist"))
+    assert len(store.read_index()["files"]) == len(paths)
+    again = import_activities(paths, cache_dir=tmp_path / "cache", workers=1)
+    assert again.n_parsed == 0
+    pd.testing.assert_frame_equal(again.activities, first.activities, check_exact=True)
+
+
+def test_the_index_gives_only_the_rows_of_the_files_given(tmp_path):
+    paths = _files(tmp_path / "in")
+    cache = tmp_path / "cache"
+    both = import_activities(paths, cache_dir=cache, workers=1)
+    some = import_activities(paths[:2], cache_dir=cache, workers=1)   # from the index alone
+    assert some.n_parsed == 0 and sorted(_by_file(some)) == ["a.fit", "b.fit"]
+    assert set(some.hr_hist.index) <= set(some.activities["activity_id"])
+    again = import_activities(paths, cache_dir=cache, workers=1)
+    pd.testing.assert_frame_equal(again.activities, both.activities, check_exact=True)
+    pd.testing.assert_frame_equal(again.hr_hist, both.hr_hist, check_exact=True)

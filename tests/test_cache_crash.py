@@ -17,9 +17,9 @@ import pandas as pd
 import pytest
 
 from runback import import_activities
-from runback.io.fit_encode import encode_activity
 from runback.store import PARSER_VERSION, STALE_TMP_S, Store
 from tests.builders import gpx, track
+from tests.fitkit.encode import encode_activity
 
 N_FIT, N_GPX = 45, 25
 N_FILES = N_FIT + N_GPX
@@ -53,8 +53,7 @@ def _command(folder: Path) -> list[str]:
 
 
 def _env(cache: Path) -> dict[str, str]:
-    # no replay of stored answers: every run here must read the cache of parsed files
-    return dict(os.environ, RUNBACK_CACHE_DIR=str(cache), RUNBACK_REPLAY="0")
+    return dict(os.environ, RUNBACK_CACHE_DIR=str(cache))
 
 
 def _run(folder: Path, cache: Path) -> str:
@@ -66,8 +65,10 @@ def _run(folder: Path, cache: Path) -> str:
 
 
 def _pack_dirs(cache: Path) -> list[Path]:
-    """The packs written so far (a pack appears whole, by one rename)."""
-    return sorted(p.parent for p in (cache / f"v{PARSER_VERSION}" / "packs").glob("*/meta.json"))
+    """The packs written so far (a pack appears whole, by one rename; the hidden folder of
+    a pack being written is not one yet)."""
+    return sorted(p.parent for p in (cache / f"v{PARSER_VERSION}" / "packs").glob("*/meta.json")
+                  if not p.parent.name.startswith("."))
 
 
 def _keys(pack: Path) -> list[str]:
@@ -160,8 +161,9 @@ def test_broken_entries_are_rebuilt_not_trusted(folder, clean_output, warm, tmp_
 
 def test_index_that_does_not_load_is_rebuilt(folder, clean_output, warm, tmp_path):
     cache = _copy(warm, tmp_path)
-    index = cache / f"v{PARSER_VERSION}" / "index-files.parquet"
-    index.write_bytes(b"PAR1 not really")
+    index = Store(cache).index_path("files")
+    assert index.is_file()
+    index.write_bytes(b"ARROW1 not really")
     res = import_activities([folder], cache_dir=cache)
     assert res.n_parsed == 0                           # per-entry data still trusted
     assert _run(folder, cache) == clean_output
@@ -201,7 +203,7 @@ def test_stray_temporary_folders_of_killed_writes(folder, clean_output, warm, tm
 
 def test_a_lost_index_loses_no_data(folder, clean_output, warm, tmp_path):
     cache = _copy(warm, tmp_path)
-    for p in (cache / f"v{PARSER_VERSION}").glob("index-*.parquet"):
+    for p in (cache / f"v{PARSER_VERSION}").glob("index-*.arrow"):
         p.unlink()
     res = import_activities([folder], cache_dir=cache)
     assert res.n_parsed == 0                           # the packs name every key they hold

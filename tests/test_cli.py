@@ -95,8 +95,8 @@ def test_python_dash_m_entry_point():
 
 
 FLARE_KEYS = ["onset", "end", "peak", "duration_d", "baseline"]
-FACTOR_KEYS = ["n_onsets", "onsets", "power", "window_days", "method", "factors",
-               "red_flags", "warnings"]
+FACTOR_KEYS = ["n_onsets", "onsets", "power", "window_days", "washout_days", "method",
+               "factors", "findings", "red_flags", "warnings"]
 
 
 @pytest.fixture
@@ -136,3 +136,39 @@ def test_factors_json_has_the_contract_keys(runs, diary):
         assert name in names
     assert all(set(f) == {"factor", "odds_ratio", "ci_low", "ci_high", "p_value", "q_value",
                           "n_onsets", "description"} for f in res["factors"])
+
+
+def _diary_file(tmp_path, pains, start="2024-04-01"):
+    day = pd.Timestamp(start)
+    rows = ["date,pain"] + [f"{(day + pd.Timedelta(days=i)).date()},{p}"
+                            for i, p in enumerate(pains) if p is not None]
+    path = tmp_path / "diary.csv"
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("case", ["no flare-up", "one flare-up", "every day painful",
+                                  "diary ends before the runs"])
+def test_factors_on_hostile_diaries_answers_in_plain_words(runs, tmp_path, case):
+    pains = {
+        "no flare-up": [2] * 60,
+        "one flare-up": [2] * 30 + [7, 7, 6] + [2] * 27,
+        "every day painful": [8] * 60,
+        "diary ends before the runs": [2] * 10 + [7, 6] + [2] * 3,
+    }[case]
+    diary = _diary_file(tmp_path, pains)
+    r = run("factors", str(runs), "--diary", str(diary))
+    assert r.exit_code == 0, r.output
+    text = r.stdout
+    assert "inf" not in text and "nan" not in text.lower()
+    assert ("No factor could be compared" in text or "descriptive only" in text
+            or "Nothing stands out" in text), text
+    j = run("factors", str(runs), "--diary", str(diary), "--format", "json")
+    assert j.exit_code == 0
+    assert json.loads(j.stdout)["findings"] == []
+
+
+def test_factors_refuses_a_bad_washout(runs, diary):
+    r = CliRunner().invoke(main, ["factors", str(runs), "--diary", str(diary),
+                                  "--washout", "soon"])
+    assert r.exit_code == 2 and "neither 'auto' nor a number" in r.output

@@ -183,7 +183,7 @@ def test_team_view_gets_pooled_findings_and_shrunk_estimates(tmp_path):
 
     logs = []
     for i, name in enumerate(["ana", "ben", "cleo"]):
-        daily = file_season(30 + i, days=365, trigger="hilly_long_run")
+        daily = file_season(30 + i, days=365, trigger="trail")
         folder = write_folder(tmp_path / name, daily, diary=name != "cleo")
         diary = folder / "pain_diary.csv"
         logs.append((name, TrainingLog.from_paths([folder], diary=diary if diary.exists()

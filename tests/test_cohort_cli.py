@@ -25,9 +25,9 @@ def run(*args):
 def squad(tmp_path):
     """Two athlete folders and a long table of two more, with their long diary."""
     for i, name in enumerate(["ana", "ben"]):
-        write_folder(tmp_path / "squad" / name, season(10 + i, trigger="hilly_long_run"))
-    acts, diary = long_tables({"cleo": season(20, trigger="hilly_long_run"),
-                               "dan": season(21, trigger="hilly_long_run")})
+        write_folder(tmp_path / "squad" / name, season(10 + i, trigger="trail"))
+    acts, diary = long_tables({"cleo": season(20, trigger="trail"),
+                               "dan": season(21, trigger="trail")})
     acts.to_csv(tmp_path / "club.csv", index=False)
     diary.to_csv(tmp_path / "club_diary.csv", index=False)
     return tmp_path
@@ -54,7 +54,8 @@ def test_folders_and_a_long_table_pool_together(squad, tmp_path):
     assert (tmp_path / "tables" / "daily" / "athlete=cleo" / "part-0.parquet").is_file()
     # the same distances whether an athlete came from a folder or the long table
     acts = pd.read_parquet(tmp_path / "tables" / "activities")
-    assert len(acts[acts["athlete"] == "cleo"]) == len(season(20)[season(20).distance_m > 0])
+    cleo = season(20, trigger="trail")
+    assert len(acts[acts["athlete"] == "cleo"]) == int((cleo["distance_m"] > 0).sum())
 
 
 def test_offsets_and_wall_clock_times_give_the_same_local_days(tmp_path):
@@ -86,17 +87,17 @@ def test_a_cohort_without_any_diary_still_writes_its_tables(tmp_path):
 
 
 def test_hostile_cohort_names_each_problem_and_goes_on(tmp_path):
-    good = write_folder(tmp_path / "a" / "ana", season(1, trigger="hilly_long_run"))
-    same_name = write_folder(tmp_path / "b" / "ana", season(2, trigger="hilly_long_run"))
+    good = write_folder(tmp_path / "a" / "ana", season(1, trigger="trail"))
+    same_name = write_folder(tmp_path / "b" / "ana", season(2, trigger="trail"))
     write_folder(tmp_path / "nodiary", season(3), diary=False)
     empty = tmp_path / "noruns"
     empty.mkdir()
     (empty / "pain_diary.csv").write_text("date,pain\n2024-01-01,2\n")
-    broken = write_folder(tmp_path / "broken", season(4, trigger="hilly_long_run"))
+    broken = write_folder(tmp_path / "broken", season(4, trigger="trail"))
     (broken / "watch.fit").write_bytes(b"\x0e\x10garbage")
-    mixed = write_folder(tmp_path / "mixed", season(6, trigger="hilly_long_run"))
-    write_folder(mixed / "someone_else", season(7, trigger="hilly_long_run"))
-    acts, diary = long_tables({"cleo": season(8, trigger="hilly_long_run")})
+    mixed = write_folder(tmp_path / "mixed", season(6, trigger="trail"))
+    write_folder(mixed / "someone_else", season(7, trigger="trail"))
+    acts, diary = long_tables({"cleo": season(8, trigger="trail")})
     acts.loc[[3, 5], "Athlete"] = ""
     acts.to_csv(tmp_path / "club.csv", index=False)
     diary.to_csv(tmp_path / "club_diary.csv", index=False)
@@ -120,7 +121,7 @@ def test_hostile_cohort_names_each_problem_and_goes_on(tmp_path):
 
 
 def test_an_unreadable_athlete_does_not_stop_the_others(tmp_path):
-    write_folder(tmp_path / "ana", season(1, trigger="hilly_long_run"))
+    write_folder(tmp_path / "ana", season(1, trigger="trail"))
     pd.DataFrame({"athlete": ["zed"], "when": ["2024-01-01"], "distance_m": [5000]}).to_csv(
         tmp_path / "bad.csv", index=False)
     r = run(tmp_path / "ana", tmp_path / "bad.csv", "--workers", "1", "--format", "json")

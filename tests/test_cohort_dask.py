@@ -26,7 +26,7 @@ START_TIMEOUT_S = 60
 def squad(tmp_path_factory):
     root = tmp_path_factory.mktemp("squad")
     return [str(write_folder(root / f"athlete{i:02d}", season(40 + i, days=300,
-                                                              trigger="hilly_long_run")))
+                                                              trigger="trail")))
             for i in range(N_ATHLETES)]
 
 

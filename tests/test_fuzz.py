@@ -8,6 +8,7 @@ test runs a fixed number of examples so the whole file stays within about a minu
 
 from __future__ import annotations
 
+import functools
 import gzip
 
 import numpy as np
@@ -23,10 +24,12 @@ from runback.io.activity_csv import read_activity_csv
 from runback.io.base import ParsedFile
 from runback.io.diary import read_diary
 from runback.io.exports import Entry, Skip, iter_entries
-from runback.io.fit_encode import encode_activity
+from runback.io.fit_fast import decode_fast
 from runback.io.gpx import read_gpx
 from runback.io.tcx import read_tcx
 from tests.builders import gpx, tcx_treadmill, track, zip_of
+from tests.fitkit.encode import encode_activity
+from tests.fitkit.fitparse_decoder import decode_fitparse
 
 FAST = settings(max_examples=250, suppress_health_check=[HealthCheck.too_slow])
 SLOW = settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
@@ -92,17 +95,11 @@ def _read(reader, data: bytes, name: str):
     _check(result, name)
 
 
-@pytest.mark.parametrize("decoder", [fit.decode_fast, fit.decode_fitparse],
-                         ids=["fast", "fitparse"])
+@pytest.mark.parametrize("decoder", [decode_fast, decode_fitparse], ids=["fast", "fitparse"])
 @SLOW
 @given(data=mutated(FIT))
 def test_fit_both_decoders(decoder, data):
-    saved = fit.DECODER
-    fit.DECODER = decoder
-    try:
-        _read(fit.read_fit, data, "fuzz.fit")
-    finally:
-        fit.DECODER = saved
+    _read(functools.partial(fit.read_fit, decoder=decoder), data, "fuzz.fit")
 
 
 @FAST

@@ -1,6 +1,6 @@
 """``python -m runback``: the same entry point as the ``runback`` command."""
 
-from runback.replay import run
+from runback.cli import main
 
 if __name__ == "__main__":
-    run()
+    main(prog_name="runback")

@@ -1,7 +1,7 @@
 """Where runback keeps its cache.
 
-A module of its own, so that the command's front door (:mod:`runback.replay`) finds the
-cache without loading the analysis code that :mod:`runback.store` needs.
+A module of its own and light: code that needs only the cache's place (the wellness table
+keeps its extracts there) finds it without loading what :mod:`runback.store` needs.
 """
 
 from __future__ import annotations

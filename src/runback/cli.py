@@ -357,6 +357,59 @@ def flares(diary, k, fmt):
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--diary", type=click.Path(dir_okay=False),
+              help="Pain diary CSV: its sleep_hours and stress win where both exist.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]),
+              default="table", show_default=True, help="Output format.")
+def wellness(paths, diary, fmt):
+    """Sleep, resting heart rate, HRV and stress per local day.
+
+    Read from a Garmin Connect export (sleep, stress, resting HR, HRV), an Apple Health
+    export (sleep analysis, resting HR, HRV SDNN), a Fitbit Takeout (sleep, resting HR), an
+    intervals.icu wellness CSV, and the diary. A night's sleep counts on the day it ends
+    on; where two sources give the same value, the diary wins, then a watch. HRV is of one
+    kind (RMSSD or SDNN, never mixed); implausible values are refused with a warning.
+
+    \b
+    Example:
+      runback wellness ~/Downloads/garmin_export.zip --diary pain_diary.csv
+      runback wellness export.zip wellness.csv --format json
+    """
+    from runback.io.diary import read_diary
+    from runback.wellness import read_wellness
+
+    if not paths and diary is None:
+        raise click.UsageError("give at least one PATH (file, folder or .zip) or --diary")
+    try:
+        pain = None
+        if diary is not None:
+            d = read_diary(diary)
+            pain = d.pain
+            for p in d.problems:
+                click.echo(f"note: {diary}: {p}", err=True)
+        found = read_wellness(paths, pain=pain, exclude=() if diary is None else (diary,))
+    except RunbackError as e:
+        raise click.ClickException(str(e)) from e
+    for name, reason in zip(found.skipped["name"], found.skipped["reason"], strict=True):
+        click.echo(f"skipped {name}: {reason}", err=True)
+    for w in found.warnings:
+        click.echo(f"warning: {w}", err=True)
+    w = found.table
+    out = pd.DataFrame({
+        "date": _iso_date(w["date"]),
+        "sleep_h": w["sleep_h"].round(2),
+        "resting_hr_bpm": w["resting_hr_bpm"].round(1),
+        "hrv_ms": w["hrv_ms"].round(1),
+        "hrv_kind": w["hrv_kind"],
+        "stress": w["stress"].round(1),
+        "stress_scale": w["stress_scale"],
+        "source": w["source"],
+    })
+    _emit(out, fmt, out.astype(object).where(out.notna(), "-"))
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--diary", type=click.Path(dir_okay=False), required=True,
               help="Pain diary CSV (date,pain,...).")
 @click.option("--window", "window", type=click.IntRange(1, 28), default=None,

@@ -156,7 +156,7 @@ def _seed(name: str, seed: int = 0) -> int:
 
 
 def _key(label: str) -> str:
-    from runback.io.activity_csv import _column_key
+    from runback.io.activity_csv.cells import _column_key
 
     return _column_key(str(label))
 
@@ -376,7 +376,7 @@ class AthleteOutcome:
 def _raw_activities(rows: pd.DataFrame, lines: np.ndarray, path: str,
                     name: str) -> tuple[pd.DataFrame, list[str]]:
     """A long table's rows -> the raw activity frame the importer assembles."""
-    from runback.io.activity_csv import _SURFACE_SUB_SPORT
+    from runback.io.activity_csv.log import _SURFACE_SUB_SPORT
     from runback.io.base import normalize_sport
     from runback.timezones import parse_zone
 
@@ -464,7 +464,8 @@ def _raw_activities(rows: pd.DataFrame, lines: np.ndarray, path: str,
 
 
 def _log_from_table(src: AthleteSource, pain, notes, cache_dir):
-    from runback.importer import FileOutcome, _assemble
+    from runback.importer import FileOutcome
+    from runback.importer.assemble import assemble_result
     from runback.log import TrainingLog
     from runback.store import Store
 
@@ -478,7 +479,7 @@ def _log_from_table(src: AthleteSource, pain, notes, cache_dir):
     else:
         outcome.skip = "no readable row for this athlete"
     tables = [{"activities": raw}] if len(raw) else []
-    result = _assemble([outcome], tables, store, tz=None, tz_source="option")
+    result = assemble_result([outcome], tables, store, tz=None, tz_source="option")
     result.warnings[:0] = warnings
     return TrainingLog(result, pain=pain, notes=notes)
 

@@ -11,9 +11,10 @@ are the same run when
 - their sports agree (or one of them is unknown).
 
 Of each group the richest record is kept (samples over none, heart rate, GPS, then the
-format: FIT > TCX > GPX > CSV, then the number of samples); fields it lacks (shoe, RPE,
-name, description, device totals) are filled from the others, and ``sources`` lists every
-file. Activities of one file (the legs of a triathlon) are never merged with each other.
+format: FIT > TCX > GPX > CSV and the Apple Health and Fitbit summaries, then the number
+of samples); fields it lacks (shoe, RPE, name, description, device totals) are filled from
+the others, and ``sources`` lists every file. Activities of one file (the legs of a
+triathlon) are never merged with each other.
 """
 
 from __future__ import annotations
@@ -21,9 +22,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["merge_duplicates", "FORMAT_RANK"]
+__all__ = ["merge_duplicates", "FORMAT_RANK", "LOG_FORMATS", "LOG_TOTALS"]
 
-FORMAT_RANK = {"fit": 4, "tcx": 3, "gpx": 2, "csv": 1}
+FORMAT_RANK = {"fit": 4, "tcx": 3, "gpx": 2, "csv": 1, "apple_health": 1, "fitbit": 1}
+#: Formats whose rows describe an activity file (``file_ref``) rather than hold one: a
+#: Strava ``activities.csv`` row, an Apple Health workout naming its route GPX.
+LOG_FORMATS = frozenset({"csv", "apple_health", "fitbit"})
+#: Totals an Apple Health or Fitbit workout gives its route file when the file lacks them.
+LOG_TOTALS = ("device_distance_m", "device_elapsed_s", "device_timer_s", "device_ascent_m",
+              "device_avg_hr_bpm", "device_max_hr_bpm", "calories_kcal")
 #: Fields a kept record takes from its duplicates when it lacks them.
 FILL_FIELDS = ("name", "description", "shoe", "rpe", "device_distance_m", "device_elapsed_s",
                "device_timer_s", "device_moving_s", "device_ascent_m", "device_descent_m",

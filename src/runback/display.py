@@ -10,6 +10,7 @@ heart-rate zones 4-5, exposed or not (docs/methods.md section 6).
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,19 +28,9 @@ __all__ = [
     "direction_note",
 ]
 
-def ratio_text(v) -> str:
-    """An odds ratio or interval end: 2 significant figures below 10, whole numbers above,
-    ``>1000`` / ``<0.001`` beyond, ``-`` when missing."""
-    if v is None or v is pd.NA:
-        return "-"
-    v = float(v)
-    if math.isnan(v):
-        return "-"
-    if v > 1000:
-        return ">1000"
-    if v < 0.001:
-        return "<0.001"
-    return f"{v:.0f}" if v >= 9.95 else f"{v:.1f}" if v >= 0.095 else f"{v:.2g}"
+def ratio_text(v: Any) -> str:
+    """An odds ratio or interval end as every report shows it (:func:`runback.report.fmt.ratio`)."""
+    return fmt.ratio(v)
 
 
 def _nice(x: float) -> float:
@@ -102,7 +93,7 @@ def amount(value: float, quantity: str, units: str) -> str:
 _LESS_PER = {"sleep": "less sleep a night", "hrv": "lower"}
 
 
-def effect(row, units: str = "metric") -> dict:
+def effect(row: Any, units: str = "metric") -> dict[str, Any]:
     """A factor's effect in runner units: ``effect``, ``ci_low``, ``ci_high``, ``unit``.
 
     Binary factors: exposed vs not. Continuous factors without a runner unit: per SD.
@@ -118,7 +109,7 @@ def effect(row, units: str = "metric") -> dict:
         return {"effect": orr, "ci_low": lo, "ci_high": hi, "unit": "per SD"}
     scale = step / sd
 
-    def power(v):
+    def power(v: Any) -> Any:
         if v is None or not np.isfinite(v) or v <= 0:
             return v if v is not None and np.isfinite(v) else (math.inf if v else v)
         with np.errstate(over="ignore"):
@@ -135,7 +126,7 @@ def effect(row, units: str = "metric") -> dict:
     return {"effect": power(orr), "ci_low": power(lo), "ci_high": power(hi), "unit": unit}
 
 
-def _numbers(row, units: str, *, per_sd: bool = True) -> str:
+def _numbers(row: Any, units: str, *, per_sd: bool = True) -> str:
     e = effect(row, units)
     text = (f"odds ratio {ratio_text(e['effect'])} {e['unit']}, 95 % CI "
             f"{ratio_text(e['ci_low'])} to {ratio_text(e['ci_high'])}")
@@ -151,11 +142,11 @@ def _when(window_days: int, n: int) -> str:
     return f"In the {window_days} days before your {n} flare-up{s}"
 
 
-def _finite(v) -> bool:
+def _finite(v: Any) -> bool:
     return v is not None and v is not pd.NA and np.isfinite(float(v))
 
 
-def factor_description(row, *, window_days: int, n_family: int,
+def factor_description(row: Any, *, window_days: int, n_family: int,
                        units: str = "metric") -> str:
     """One factor's row in words: association, never cause; unclear reads 'not known'."""
     reason = row.get("reason")
@@ -192,19 +183,20 @@ def factor_description(row, *, window_days: int, n_family: int,
     return text
 
 
-def finding_sentence(row, *, window_days: int, units: str = "metric") -> str:
+def finding_sentence(row: Any, *, window_days: int, units: str = "metric") -> str:
     """The statement the summary makes about one finding."""
     n = int(row.get("n_onsets") or 0)
     lo = row.get("ci_low")
     did = row.get("more") if _finite(lo) and lo > 1 else row.get("less")
-    adjusted = str(row.get("adjusted_for") or "").replace("_", " ")
+    terms = [t for t in str(row.get("adjusted_for") or "").replace("_", " ").split(", ") if t]
+    adjusted = (", ".join(terms[:-1]) + " and " + terms[-1]) if len(terms) > 1 else "".join(terms)
     adj = f", taking {adjusted} into account" if adjusted else ""
     return (f"{_when(window_days, n)} you {did} than on comparable days{adj} "
             f"({_numbers(row, units, per_sd=False)}; q = {fmt.pvalue(row.get('q_value'))}). "
             "This is an association in your own data, not proof of cause.")
 
 
-def findings(result, *, units: str = "metric") -> list[dict]:
+def findings(result: Any, *, units: str = "metric") -> list[dict[str, Any]]:
     """The statements the summary makes: one per finding, strongest evidence first.
 
     Returns
@@ -223,7 +215,7 @@ def findings(result, *, units: str = "metric") -> list[dict]:
     return out
 
 
-def direction_note(result) -> str | None:
+def direction_note(result: Any) -> str | None:
     """Reverse causation, both ways, when any factor's interval excludes 1.
 
     Pain changes running: a factor lower before flare-ups may show a runner already

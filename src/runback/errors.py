@@ -8,6 +8,7 @@
     |   +-- NotAnActivityError        readable, but holds no activity (FIT monitoring,
     |                                 settings, workouts, courses; a GPX route with no
     |                                 times; an empty track): skipped, not broken
+    |   +-- NotWellnessError          readable, but holds no daily wellness data
     +-- SchemaError                   a table or CSV lacks the columns it needs
     +-- DiaryError                    the pain diary cannot be used
     +-- InsufficientDataError         too little data for the asked analysis
@@ -25,6 +26,7 @@ __all__ = [
     "ReadError",
     "UnsupportedFormatError",
     "NotAnActivityError",
+    "NotWellnessError",
     "SchemaError",
     "DiaryError",
     "InsufficientDataError",
@@ -66,6 +68,11 @@ class UnsupportedFormatError(ReadError):
 
 class NotAnActivityError(ReadError):
     """The file is valid but holds no activity, so it is skipped with this reason."""
+
+
+class NotWellnessError(ReadError):
+    """The file is valid but holds no daily wellness data (sleep, resting heart rate, HRV,
+    stress): a folder's other CSV or JSON files are passed over for this reason."""
 
 
 class SchemaError(RunbackError):

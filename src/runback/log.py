@@ -7,6 +7,7 @@ A convenience over the functions, never a second implementation::
     log.daily           # every local day: load, terrain, pain
     log.weekly          # local Monday weeks
     log.flares          # flare-up episodes
+    log.wellness        # sleep, resting heart rate, HRV, stress per local day
     log.samples(ids)    # the raw record stream from the cache
 """
 
@@ -150,11 +151,27 @@ class TrainingLog:
         return red_flags(self.pain, self.flares, birth_year=self.profile.birth_year)
 
     @cached_property
+    def wellness(self) -> pd.DataFrame:
+        """Sleep, resting heart rate, HRV and stress per local day (``wellness`` table),
+        from the wellness files under the imported paths and the diary
+        (:func:`runback.wellness.read_wellness`); its warnings join :attr:`notes`."""
+        from runback.wellness import read_wellness
+
+        found = read_wellness(self.paths or (), pain=self.pain if self.has_diary else None,
+                              cache_dir=self.import_result.store.root)
+        self.notes += found.warnings
+        return found.table
+
+    @cached_property
     def daily(self) -> pd.DataFrame:
-        """Every local day of the span: load, terrain, intensity, pain (``daily`` table)."""
-        return daily_table(self.activities,
-                           pain_daily=self.daily_pain if self.has_diary else None,
-                           flares=self.flares if self.has_diary else None)
+        """Every local day of the span: load, terrain, intensity, pain, and the wellness
+        columns (``daily`` table; :func:`runback.wellness.join_daily`)."""
+        from runback.wellness import join_daily
+
+        daily = daily_table(self.activities,
+                            pain_daily=self.daily_pain if self.has_diary else None,
+                            flares=self.flares if self.has_diary else None)
+        return join_daily(daily, self.wellness)
 
     @cached_property
     def weekly(self) -> pd.DataFrame:

@@ -16,6 +16,7 @@ plot_intensity       time in heart-rate zones per month (or week, or in total)
 plot_factors         forest plot of the case-crossover odds ratios
 plot_sensitivity     heatmap of the odds ratios over flare thresholds and hazard windows
 plot_pain_calendar   calendar heatmap of daily pain, weeks as columns
+plot_wellness        sleep, resting heart rate and HRV per day, flare-ups shaded
 plot_sparkline       tiny weekly-distance line for a table cell
 figure_svg           a figure as an inline ``<svg>`` element for HTML
 
@@ -64,6 +65,7 @@ __all__ = [
     "plot_factors",
     "plot_sensitivity",
     "plot_pain_calendar",
+    "plot_wellness",
     "plot_sparkline",
     "figure_svg",
 ]
@@ -90,6 +92,9 @@ PALETTE: dict[str, str] = {
     "muted": "#999999",
     "not_logged": "#DDDDDD",   # light grey
     "text": "#333333",
+    "sleep": "#56B4E9",        # sky blue
+    "resting_hr": "#D55E00",   # vermillion
+    "hrv": "#009E73",          # bluish green
 }
 
 #: Display units: name -> (distance unit, metres per distance unit, elevation unit,
@@ -492,6 +497,61 @@ def plot_load(daily: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
                   colors=PALETTE["flare"], lw=2.5, label="flare-up onset", gid="flare_onset")
     _date_axis(ax)
     _legend(ax, ncol=3)
+    return ax
+
+
+def plot_wellness(wellness: pd.DataFrame, flares: pd.DataFrame | None = None, *,
+                  ax: Axes | None = None) -> Axes:
+    """Sleep, resting heart rate and HRV per local day, flare-ups shaded.
+
+    Parameters
+    ----------
+    wellness : DataFrame
+        The ``wellness`` table (:mod:`runback.wellness`): ``date``, ``sleep_h`` [h],
+        ``resting_hr_bpm`` [1/min], ``hrv_ms`` [ms] and ``hrv_kind``.
+    flares : DataFrame, optional
+        The ``flares`` table; each episode is shaded.
+    ax : Axes, optional
+        Where to draw; a new pyplot figure when None.
+
+    Returns
+    -------
+    Axes
+        Sleep as bars (gid ``"sleep"``) on ``ax``; resting HR (gid ``"resting_hr"``) and
+        HRV (gid ``"hrv"``, labelled with its kind) as lines on a twin Axes sharing x.
+    """
+    ax = _axes(ax, (9, 3.2))
+    title = "Sleep, resting heart rate and HRV"
+    if len(wellness) == 0:
+        return _no_data(ax, title, "no wellness data (watch export or diary sleep)")
+    _require(wellness, ("date",), "wellness")
+    sleep, rhr, hrv = (_num(wellness, c) for c in ("sleep_h", "resting_hr_bpm", "hrv_ms"))
+    if not any(np.isfinite(v).any() for v in (sleep, rhr, hrv)):
+        return _no_data(ax, title, "no sleep, resting heart rate or HRV")
+    days = _days(wellness["date"])
+    _style(ax, title, "date", "sleep [h]")
+    ok = np.isfinite(sleep)
+    if ok.any():
+        ax.bar(days[ok], sleep[ok], width=0.8 * _DAY, color=PALETTE["sleep"], alpha=0.6,
+               label="sleep", gid="sleep", zorder=2)
+    ax.set_ylim(0, max(12.0, _finite_max(sleep) * 1.15))
+    twin = ax.twinx()
+    twin.tick_params(labelsize=TICK_SIZE)
+    twin.set_ylabel("bpm / ms", fontsize=LABEL_SIZE)
+    if np.isfinite(rhr).any():
+        twin.plot(days, rhr, color=PALETTE["resting_hr"], lw=1.4, marker=".", ms=3,
+                  label="resting heart rate [bpm]", gid="resting_hr", zorder=4)
+    if np.isfinite(hrv).any():
+        kinds = wellness["hrv_kind"].dropna().unique() if "hrv_kind" in wellness else []
+        kind = f"HRV {str(kinds[0]).upper()}" if len(kinds) == 1 else "HRV"
+        twin.plot(days, hrv, color=PALETTE["hrv"], lw=1.4, marker=".", ms=3,
+                  label=f"{kind} [ms]", gid="hrv", zorder=4)
+    top = _finite_max(np.concatenate([rhr, hrv]), default=100.0)
+    twin.set_ylim(0, top * 1.25)
+    _shade_flares(ax, flares)
+    ax.set_xlim(np.nanmin(days) - _DAY, np.nanmax(days) + _DAY)
+    _date_axis(ax)
+    _legend(ax, twin, ncol=4)
     return ax
 
 

@@ -22,6 +22,8 @@ daily, weekly
 pain, flares, factors
     The pain diary, flare-up episodes and the factor table (see :mod:`runback.pain` and
     :mod:`runback.factors`).
+wellness
+    Sleep, resting heart rate, HRV and stress per local day (see :mod:`runback.wellness`).
 
 Use :func:`empty` for a frame with every column, :func:`from_columns` to build one from
 arrays and :func:`conform` to bring a frame to a table's columns and dtypes;
@@ -82,7 +84,7 @@ _SAMPLE_CHANNELS = (
 )
 
 _RAW_ACTIVITY = (
-    ("format", STR, "", "fit, gpx, tcx or csv"),
+    ("format", STR, "", "fit, gpx, tcx, csv, apple_health or fitbit"),
     ("device", STR, "", "manufacturer and product, or the creator application"),
     ("sport", STR, "", "running, cycling, walking, hiking, swimming, ... or other"),
     ("sub_sport", STR, "", "as the file says: street, trail, track, treadmill, generic..."),
@@ -213,8 +215,14 @@ TABLES: dict[str, tuple[Column, ...]] = {
         ("logged", B, "", "the diary has an entry that day"),
         ("flare_onset", B, "", "a flare-up starts that day"),
         ("in_flare", B, "", "the day lies inside a flare-up episode"),
-        ("sleep_hours", F, "h", "sleep from the diary"),
-        ("stress", F, "0-10", "stress from the diary"),
+        ("sleep_hours", F, "h", "sleep: the diary's, else the wellness table's"),
+        ("stress", F, "0-10", "stress: the diary's, else the wellness table's rescaled to "
+                              "0-10 (Garmin 0-100 / 10; intervals.icu 1-4 to 0-10)"),
+        ("resting_hr_dev", F, "1/min", "resting heart rate minus its median of the previous "
+                                       "28 days (at least 7 with a value)"),
+        ("hrv_dev", F, "ms", "HRV minus its median of the previous 28 days (at least 7)"),
+        ("wellness_source", STR, "", "where the day's wellness values came from (the "
+                                     "wellness table's source)"),
     ),
     "weekly": _cols(
         ("week_start", DAY, "", "local Monday"),
@@ -256,6 +264,18 @@ TABLES: dict[str, tuple[Column, ...]] = {
         ("notes", STR, "", "free text"),
         ("line", "int64", "", "line number in the diary file"),
     ),
+    "wellness": _cols(
+        ("date", DAY, "", "local calendar day (a night's sleep: the day it ends on)"),
+        ("sleep_h", F, "h", "time asleep"),
+        ("resting_hr_bpm", F, "1/min", "resting heart rate"),
+        ("hrv_ms", F, "ms", "heart-rate variability, of the kind hrv_kind names"),
+        ("hrv_kind", STR, "", "rmssd or sdnn: one kind in the whole table"),
+        ("stress", F, "", "stress on the scale stress_scale names"),
+        ("stress_scale", STR, "", "garmin 0-100, intervals.icu 1-4 or diary 0-10"),
+        ("source", STR, "", "where the values came from (diary, garmin, fitbit, apple "
+                            "health (device), intervals.icu); metric=source pairs when "
+                            "several"),
+    ),
     "flares": _cols(
         ("onset", DAY, "", "first day of the flare-up"),
         ("end", DAY, "", "last day of the flare-up"),
@@ -289,6 +309,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "laps": ("activity_id", "lap"),
     "samples": ("activity_id", "timestamp"),
     "activities": ("activity_id", "source_path", "format", "sport", "local_date"),
+    "wellness": ("date",),
 }
 
 

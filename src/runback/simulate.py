@@ -102,7 +102,7 @@ def simulate_season(seed: int = 0, *, days: int = 730, start: str = "2024-01-06"
     rate = flares_per_year / 365.0
     flare_end = -10_000
     refractory = 7
-    longest = []
+    longest: list[float] = []
     for t in range(n):
         # flare-up hazard from the days before t
         lo = max(0, t - TRIGGER_WINDOW)
@@ -182,14 +182,14 @@ def simulate_season(seed: int = 0, *, days: int = 730, start: str = "2024-01-06"
         missing -= span
     baseline = np.clip(1.5 + rng.normal(0, 0.4), 0, 10)
     pain_all = np.clip(np.round(baseline + rng.normal(0, 0.5, n)), 0, 10)
-    for t in np.flatnonzero(onset):
+    for t in np.flatnonzero(onset).tolist():
         stop = t
         while stop + 1 < n and in_flare[stop + 1] and not onset[stop + 1]:
             stop += 1
-        span = np.arange(t, stop + 1)
+        days_in = np.arange(t, stop + 1)
         peak = rng.uniform(4.0, 6.5)
-        fade = 1 - 0.5 * (span - t) / max(1, stop - t)
-        pain_all[span] = np.clip(np.round(baseline + peak * fade), 0, 10)
+        fade = 1 - 0.5 * (days_in - t) / max(1, stop - t)
+        pain_all[days_in] = np.clip(np.round(baseline + peak * fade), 0, 10)
     pain = np.where(logged, pain_all, np.nan)
     sleep = np.where(logged, rng.normal(7.2, 0.8, n), np.nan)
     level, stress_all = 4.0, np.empty(n)

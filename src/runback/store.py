@@ -9,8 +9,10 @@ Files parsed together (a worker's batch) are stored together as one *pack*::
         samples-0.parquet        the record streams, likewise
         laps-0.parquet
         hr_hist-0.parquet        seconds at each heart rate, per activity
-    <cache dir>/v<PARSER_VERSION>/index-{files,activities,hr_hist}.parquet
+    <cache dir>/v<PARSER_VERSION>/index-{files,activities,hr_hist}.arrow
                                  the small tables of every entry, for fast re-runs
+                                 (Arrow IPC files: read without loading the Parquet
+                                 machinery, which a re-run on unchanged files never needs)
 
 ``entries`` maps each file's key to what it gave: ``name``, ``warnings``, ``skip``,
 ``not_activity`` and ``tables`` (table -> the Parquet file holding its rows). Writing a
@@ -44,16 +46,19 @@ import os
 import shutil
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.ipc
 
 from runback.cache_folder import default_cache_dir
 
-__all__ = ["PARSER_VERSION", "STALE_TMP_S", "Store", "content_key", "default_cache_dir",
-           "key_column"]
+__all__ = ["PARSER_VERSION", "STALE_TMP_S", "Piece", "Store", "content_key",
+           "default_cache_dir", "key_column"]
 
 #: Bump whenever readers, stored summaries or the layout change: old entries are ignored.
 PARSER_VERSION = 3
@@ -70,6 +75,41 @@ _KEEP_LOADED = 8
 def content_key(data: bytes) -> str:
     """The cache key of a file: BLAKE2b-128 of its (decompressed) bytes, in hex."""
     return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+@dataclass(frozen=True, eq=False)
+class Piece:
+    """Rows of one table for some entries of a pack (or of a worker's hand-back).
+
+    Attributes
+    ----------
+    frame : DataFrame
+        The rows, without a ``key`` column.
+    row_keys : ndarray of str
+        The key of the entry each row belongs to, one per row.
+    keys : list of str
+        The entries whose table this piece is: those of ``row_keys`` and any entry
+        whose table has no rows but has this piece's layout.
+    """
+
+    frame: pd.DataFrame
+    row_keys: np.ndarray
+    keys: list[str]
+
+    def __post_init__(self):
+        if "key" in self.frame.columns:
+            raise ValueError("a piece's frame must not have a column 'key'")
+        if len(self.row_keys) != len(self.frame):
+            raise ValueError("a piece needs one key per row")
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame, key: str) -> Piece:
+        """The piece of one entry's table."""
+        return cls(frame, np.full(len(frame), key, dtype=object), [key])
+
+    def keyed(self) -> pd.DataFrame:
+        """The frame with a column ``key`` naming each row's entry."""
+        return self.frame.assign(key=key_column(self.row_keys))
 
 
 class Store:
@@ -213,35 +253,16 @@ class Store:
         return df
 
     # -- writing
-    def put(self, key: str, meta: dict, tables: dict[str, pd.DataFrame]) -> str | None:
-        """Store one entry atomically (a pack of one); see :meth:`put_many`."""
-        return self.put_many([(key, meta, tables)])
-
-    def put_many(self, entries: list[tuple[str, dict, dict[str, pd.DataFrame]]]) -> str | None:
-        """Store entries ``(key, meta, tables)`` as one pack, atomically.
-
-        ``meta`` holds ``name``, ``warnings`` and, for a file that gave no activity,
-        ``skip`` and ``not_activity``. Each table is stored with the tables of the same
-        name and column layout of the other entries, in one Parquet file. Returns the
-        pack's name, or None when nothing could be written (an unwritable cache only
-        costs speed).
-        """
-        pieces: dict[str, list] = {}
-        for key, _, tables in entries:
-            for name, df in tables.items():
-                pieces.setdefault(name, []).append(
-                    (df, np.full(len(df), key, dtype=object), [key]))
-        return self.put_pieces([(k, m) for k, m, _ in entries], pieces)
-
     def put_pieces(self, entries: list[tuple[str, dict]],
-                   tables: dict[str, list[tuple[pd.DataFrame, np.ndarray, list[str]]]]
-                   ) -> str | None:
-        """Store a pack from tables already joined across entries.
+                   tables: dict[str, list[Piece]]) -> str | None:
+        """Store entries as one pack, atomically, from tables already joined across them.
 
-        ``entries`` are ``(key, meta)``; each table is a list of pieces ``(frame,
-        row_keys, keys)``: a frame holding the rows of the entries ``keys`` (some may have
-        none), ``row_keys`` the key of each row. An entry has a table when a piece names
-        it. See :meth:`put_many`.
+        ``entries`` are ``(key, meta)``: ``meta`` holds ``name``, ``warnings`` and, for a
+        file that gave no activity, ``skip`` and ``not_activity``. Each table (one of
+        ``activities``, ``samples``, ``laps``, ``hr_hist``) is a list of :class:`Piece`; an
+        entry has a table when a piece names it. Pieces of a table with the same columns
+        and dtypes go to one Parquet file. Returns the pack's name, or None when nothing
+        could be written (an unwritable cache only costs speed).
         """
         unknown = set(tables) - set(_TABLES)
         if unknown:
@@ -290,25 +311,29 @@ class Store:
         stay the truth and the index is rebuilt from them as files are met again. Rows of
         keys whose pack fails :meth:`pack_meta` are left out.
         """
-        out = {}
+        arrow = {}
         for table in _INDEX_TABLES:
             try:
-                out[table] = pd.read_parquet(self.base / f"index-{table}.parquet")
+                data = self.index_path(table).read_bytes()
+                arrow[table] = pa.ipc.open_file(pa.py_buffer(data)).read_all()
             except Exception:  # noqa: BLE001 - a broken index is an empty index
                 return {}
-        if not set(_INDEX_FILES_COLUMNS) <= set(out["files"].columns) or not all(
-                "key" in out[t].columns for t in _INDEX_TABLES):
+        if not set(_INDEX_FILES_COLUMNS) <= set(arrow["files"].column_names) or not all(
+                "key" in arrow[t].column_names for t in _INDEX_TABLES):
             return {}
-        files = out["files"]
-        keys = set(files["key"].unique())  # distinct first: hr_hist holds a key per row
-        if not all(set(out[t]["key"].unique()) <= keys for t in _INDEX_TABLES):
+        file_keys = arrow["files"].column("key").to_pylist()
+        keys = set(file_keys)
+        # distinct first: hr_hist holds a key per row
+        if not all(set(pc.unique(arrow[t].column("key")).to_pylist()) <= keys
+                   for t in _INDEX_TABLES):
             return {}
-        intact = {p for p in set(files["pack"]) if isinstance(p, str) and
-                  self.pack_meta(p) is not None}
+        packs = arrow["files"].column("pack").to_pylist()
+        intact = {p for p in set(packs) if isinstance(p, str) and self.pack_meta(p) is not None}
         held = [p in intact and k in self._checked[p]["entries"]
-                for k, p in zip(files["key"], files["pack"], strict=True)]
+                for k, p in zip(file_keys, packs, strict=True)]
+        out = {t: table.to_pandas() for t, table in arrow.items()}
         if not all(held):
-            good = set(files["key"][held])
+            good = {k for k, h in zip(file_keys, held, strict=True) if h}
             out = {t: df[df["key"].isin(good)].reset_index(drop=True)
                    for t, df in out.items()}
         return out
@@ -338,14 +363,18 @@ class Store:
             return
         try:
             for table, df in merged.items():
-                _write_private(tmp / f"{table}.parquet", _parquet_bytes(df))
+                _write_private(tmp / table, _arrow_bytes(df))
             # files last: a reader checks that every key it meets is in files
             for table in (*_INDEX_TABLES[1:], _INDEX_TABLES[0]):
-                os.replace(tmp / f"{table}.parquet", self.base / f"index-{table}.parquet")
+                os.replace(tmp / table, self.index_path(table))
         except OSError:
             pass
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+
+    def index_path(self, table: str) -> Path:
+        """The file of one index table (``files``, ``activities`` or ``hr_hist``)."""
+        return self.base / f"index-{table}.arrow"
 
     def read_note(self, name: str):
         """A small JSON value kept beside the index (None when absent or unreadable)."""
@@ -369,7 +398,7 @@ class Store:
 
     def sweep(self, max_age_s: float = STALE_TMP_S) -> None:
         """Remove temporary folders (``.pack.*``, ``.index.*``) and files (``.note-*``)
-        older than ``max_age_s``.
+        older than ``max_age_s``, and index files of the former format (Parquet).
 
         Younger ones may belong to an import running now and are left alone; no reader
         ever looks inside them.
@@ -386,12 +415,9 @@ class Store:
             with contextlib.suppress(OSError):
                 if tmp.is_file() and now - tmp.stat().st_mtime >= max_age_s:
                     tmp.unlink()
-
-    def discard(self, key: str) -> None:
-        """Remove the pack holding ``key`` (used when it fails a check)."""
-        pack = self._locate().get(key)
-        if pack is not None:
-            self._remove(pack)
+        for old in self.base.glob("index-*.parquet"):  # the index's former format
+            with contextlib.suppress(OSError):
+                old.unlink()
 
     def _remove(self, pack: str) -> None:
         shutil.rmtree(self.packs / pack, ignore_errors=True)
@@ -427,20 +453,16 @@ def _pack_tables(entries, tables) -> tuple[dict[str, dict], dict[str, bytes]]:
     blobs: dict[str, bytes] = {}
     for name, pieces in tables.items():
         groups: dict[tuple, list] = {}
-        for df, row_keys, keys in pieces:
-            if "key" in df.columns:
-                raise ValueError(f"table {name} must not have a column 'key'")
-            if len(row_keys) != len(df):
-                raise ValueError(f"table {name}: one key per row is needed")
-            groups.setdefault((tuple(df.columns), tuple(map(str, df.dtypes))), []).append(
-                (df, row_keys, keys))
+        for piece in pieces:
+            df = piece.frame
+            groups.setdefault((tuple(df.columns), tuple(map(str, df.dtypes))), []).append(piece)
         for number, members in enumerate(groups.values()):
             file = f"{name}-{number}"
-            joined = pd.concat([df for df, _, _ in members], ignore_index=True)
-            joined["key"] = key_column(np.concatenate([r for _, r, _ in members]))
+            joined = pd.concat([m.frame for m in members], ignore_index=True)
+            joined["key"] = key_column(np.concatenate([m.row_keys for m in members]))
             blobs[file] = _parquet_bytes(joined, **_PACK_PARQUET)
-            for _, _, keys in members:
-                for key in keys:
+            for member in members:
+                for key in member.keys:
                     records[key]["tables"][name] = file
     return records, blobs
 
@@ -485,6 +507,19 @@ def _size(path: Path) -> int | None:
 
 def _digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _arrow_bytes(df: pd.DataFrame) -> bytes:
+    """``df`` as an Arrow IPC file, pandas dtypes kept.
+
+    Uncompressed: read on every re-run, its columns are then taken as they lie in the
+    file's bytes, with nothing to decode (a few kB per activity file).
+    """
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
 
 
 def _parquet_bytes(df: pd.DataFrame, **options) -> bytes:

@@ -1,7 +1,7 @@
 """Generate the hostile-files corpus: broken, malicious and odd inputs with expected outcomes.
 
 Nothing is downloaded and nothing but this script is kept in the repository: every file is
-made here, from :func:`runback.io.fit_encode.encode_activity` (FIT) and ``tests/builders``
+made here, from :func:`tests.fitkit.encode.encode_activity` (FIT) and ``tests/builders``
 (GPX, TCX), then broken on purpose. :func:`build` writes::
 
     <dest>/activities/<case files and folders>   one entry per activity case
@@ -44,8 +44,8 @@ import pandas as pd
 if __package__ in (None, ""):  # run as a script: make ``tests`` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from runback.io.fit_encode import encode_activity, fit_crc  # noqa: E402
 from tests.builders import DENVER, gpx, tcx_treadmill, track, zip_of  # noqa: E402
+from tests.fitkit.encode import encode_activity, fit_crc  # noqa: E402
 
 __all__ = ["Case", "DiaryCase", "OUTCOMES", "SECRET", "build", "diary_cases"]
 

@@ -16,13 +16,8 @@ from hypothesis import strategies as st
 
 from runback import schema
 from runback.errors import NotAnActivityError, ReadError
-from runback.io.activity_csv import (
-    _DISTANCE_UNITS,
-    _to_float,
-    _to_quantity,
-    _to_seconds,
-    read_activity_csv,
-)
+from runback.io.activity_csv import read_activity_csv
+from runback.io.activity_csv.cells import DISTANCE_UNITS, to_float, to_quantity, to_seconds
 
 MILE = 1609.344
 
@@ -469,14 +464,14 @@ def test_binary_file_is_refused():
     ("45'30\"", 2730), ("--", math.nan),
 ])
 def test_durations(text, seconds):
-    got = _to_seconds(text, 60.0, decimal_comma=False)
+    got = to_seconds(text, 60.0, decimal_comma=False)
     assert (math.isnan(got) and math.isnan(seconds)) or got == pytest.approx(seconds)
 
 
 @pytest.mark.parametrize("text", ["fast", "1:60:00", "1:2:3:4", "-5:00"])
 def test_bad_durations(text):
     with pytest.raises(ValueError):
-        _to_seconds(text, 60.0, decimal_comma=False)
+        to_seconds(text, 60.0, decimal_comma=False)
 
 
 @pytest.mark.parametrize("text, decimal_comma, value", [
@@ -485,29 +480,29 @@ def test_bad_durations(text):
     ("1,234,567", False, 1234567.0),
 ])
 def test_numbers(text, decimal_comma, value):
-    assert _to_float(text, decimal_comma) == pytest.approx(value)
+    assert to_float(text, decimal_comma) == pytest.approx(value)
 
 
 @pytest.mark.parametrize("text", ["ten", "1.2.3x", "inf", "nan1"])
 def test_bad_numbers(text):
     with pytest.raises(ValueError):
-        _to_float(text, decimal_comma=False)
+        to_float(text, decimal_comma=False)
 
 
 def test_quantity_units():
-    assert _to_quantity("6.2 mi", _DISTANCE_UNITS, "km", False) == pytest.approx(6.2 * MILE)
-    assert _to_quantity("10k", _DISTANCE_UNITS, "km", False) == 10000
-    assert _to_quantity("5000m", _DISTANCE_UNITS, "km", False) == 5000
-    assert _to_quantity("12", _DISTANCE_UNITS, "mi", False) == pytest.approx(12 * MILE)
+    assert to_quantity("6.2 mi", DISTANCE_UNITS, "km", False) == pytest.approx(6.2 * MILE)
+    assert to_quantity("10k", DISTANCE_UNITS, "km", False) == 10000
+    assert to_quantity("5000m", DISTANCE_UNITS, "km", False) == 5000
+    assert to_quantity("12", DISTANCE_UNITS, "mi", False) == pytest.approx(12 * MILE)
     with pytest.raises(ValueError):
-        _to_quantity("5 furlongs", _DISTANCE_UNITS, "km", False)
+        to_quantity("5 furlongs", DISTANCE_UNITS, "km", False)
 
 
 @given(st.integers(0, 30), st.integers(0, 59), st.integers(0, 59))
 def test_hms_round_trip(h, m, s):
-    assert _to_seconds(f"{h}:{m:02d}:{s:02d}", 60.0, False) == h * 3600 + m * 60 + s
+    assert to_seconds(f"{h}:{m:02d}:{s:02d}", 60.0, False) == h * 3600 + m * 60 + s
 
 
 @given(st.integers(0, 10**9))
 def test_thousands_separators_round_trip(n):
-    assert _to_float(f"{n:,}", decimal_comma=False) == n
+    assert to_float(f"{n:,}", decimal_comma=False) == n

@@ -12,9 +12,10 @@ import pytest
 from runback import schema
 from runback.errors import NotAnActivityError, ReadError
 from runback.io import fit
-from runback.io.fit import decode_fitparse, read_fit
-from runback.io.fit_encode import encode_activity
-from runback.io.fit_messages import FitMessages
+from runback.io.fit import read_fit
+from runback.io.fit_messages import USED_FIELDS, FitMessages
+from tests.fitkit.encode import encode_activity
+from tests.fitkit.fitparse_decoder import decode_fitparse
 
 # 18:30 on 2024-06-20 in Denver (MDT, UTC-6) is 00:30 UTC on the 21st.
 DENVER_START = pd.Timestamp("2024-06-21 00:30:00", tz="UTC")
@@ -270,12 +271,12 @@ def test_reads_paths_and_file_objects(tmp_path):
     pd.testing.assert_frame_equal(read_fit(path).samples, from_handle.samples)
 
 
-def test_decoder_hook_replaces_fitparse(monkeypatch):
+def test_a_decoder_given_replaces_the_fast_one():
     times = pd.DatetimeIndex(["2024-05-01 06:00:00", "2024-05-01 06:00:01"], tz="UTC")
     frames = {
         "file_id": pd.DataFrame({"type": ["activity"], "manufacturer": ["coros"],
                                  "product_name": ["PACE 3"]}),
-        "record": pd.DataFrame({c: [np.nan, np.nan] for c in fit.USED_FIELDS["record"]})
+        "record": pd.DataFrame({c: [np.nan, np.nan] for c in USED_FIELDS["record"]})
         .assign(timestamp=times, heart_rate=[100.0, 101.0]),
     }
     seen = []
@@ -284,8 +285,7 @@ def test_decoder_hook_replaces_fitparse(monkeypatch):
         seen.append((data, name))
         return FitMessages(frames)
 
-    monkeypatch.setattr(fit, "DECODER", fake)
-    parsed = read_fit(b"anything", name="hook.fit")
+    parsed = read_fit(b"anything", name="hook.fit", decoder=fake)
     assert seen == [(b"anything", "hook.fit")]
     assert parsed.samples["heart_rate_bpm"].tolist() == [100.0, 101.0]
     assert parsed.activities.loc[0, "device"] == "coros PACE 3"

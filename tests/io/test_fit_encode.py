@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from runback.io.fit import read_fit
-from runback.io.fit_encode import encode_activity, encode_messages, fit_crc
+from tests.fitkit.encode import encode_activity, encode_messages, fit_crc
 
 T0 = pd.Timestamp("2023-07-14 23:40:00", tz="UTC")
 

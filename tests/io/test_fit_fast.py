@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from runback.io.fit_fast import decode_fast, fit_crc16
 from runback.io.fit_messages import USED_FIELDS, FitMessages
+from tests.fitkit.fitparse_decoder import decode_fitparse
 
 #: The messages compared value by value with fitparse.
 COMPARED = ("record", "session", "lap", "activity", "file_id", "sport")
@@ -549,7 +550,7 @@ def test_crc_of_real_files(realdata, name, crc_ok):
 
 @pytest.mark.realdata
 @pytest.mark.slow
-def test_every_real_file_reads_to_the_same_tables_with_either_decoder(realdata, monkeypatch):
+def test_every_real_file_reads_to_the_same_tables_with_either_decoder(realdata):
     """read_fit through fitparse and through the fast decoder: the same activities,
     samples and laps, the same warnings (a break in the file may be worded differently and
     placed at its message rather than its header: the records kept must be the same), and
@@ -558,9 +559,8 @@ def test_every_real_file_reads_to_the_same_tables_with_either_decoder(realdata, 
     from runback.io import fit
 
     def read(path, decoder):
-        monkeypatch.setattr(fit, "DECODER", decoder)
         try:
-            return fit.read_fit_columns(path.read_bytes(), path.name).to_parsed()
+            return fit.read_fit_columns(path.read_bytes(), path.name, decoder).to_parsed()
         except RunbackError as e:
             return f"{type(e).__name__}: {e}"
 
@@ -568,7 +568,7 @@ def test_every_real_file_reads_to_the_same_tables_with_either_decoder(realdata, 
     assert len(paths) > 700, f"expected the real FIT files under {realdata}"
     problems, n_read = {}, 0
     for path in paths:
-        want, got = read(path, fit.decode_fitparse), read(path, decode_fast)
+        want, got = read(path, decode_fitparse), read(path, decode_fast)
         if isinstance(want, str) or isinstance(got, str):
             if want != got:
                 problems[path.name] = f"fitparse: {want!r}, fast: {got!r}"

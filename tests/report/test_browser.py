@@ -6,51 +6,16 @@ Skipped when Chromium, chromedriver or selenium is missing, unless RUNBACK_REQUI
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import shutil
-
 import pytest
 
 from runback.report import render_team
+from tests.browser import chromium
 from tests.report.helpers import load, write_athlete
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
-
-
-def _missing() -> str | None:
-    if importlib.util.find_spec("selenium") is None:
-        return "selenium is not installed"
-    for path in (CHROMIUM, CHROMEDRIVER):
-        if not (os.path.isfile(path) and os.access(path, os.X_OK)):
-            return f"{path} not found"
-    return None
 
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    reason = _missing()
-    if reason:
-        if os.environ.get("RUNBACK_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"RUNBACK_REQUIRE_BROWSER=1 but {reason}")
-        pytest.skip(f"no browser for the report test: {reason}")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
-                "--window-size=1200,900"):
-        options.add_argument(arg)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    yield driver
-    driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
+    yield from chromium(tmp_path_factory, "report")
 
 
 def open_page(driver, path):

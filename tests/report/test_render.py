@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 
+import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
@@ -222,3 +223,25 @@ def test_many_files_without_an_activity_are_counted_by_reason(tmp_path):
     assert f"{n + 1} skipped" in quality
     assert "broken.fit" in quality                      # unreadable: always by name
     assert f"{n} files" in quality and "route000.gpx" not in quality
+
+
+def test_the_wellness_chart_shows_only_with_device_data_and_sources_are_counted():
+    from runback.report import render
+
+    days = pd.date_range("2025-01-01", periods=40)
+    diary_only = pd.DataFrame({"date": days, "sleep_h": 7.0, "resting_hr_bpm": float("nan"),
+                               "hrv_ms": float("nan"), "hrv_kind": pd.NA, "source": "diary"})
+    watch = diary_only.assign(resting_hr_bpm=48.0, hrv_ms=60.0, hrv_kind="RMSSD",
+                              source=["garmin"] * 30 + ["diary"] * 10)
+    assert not render._device_wellness(diary_only)
+    assert render._device_wellness(watch)
+    assert render.wellness_sources(watch) == ["30 days: garmin", "10 days: diary"]
+    weekly = pd.DataFrame({"week_start": [days[0]], "distance_m": [10_000.0]})
+    charts = render.chart_list(weekly=weekly, daily=pd.DataFrame(), activities=pd.DataFrame(),
+                               flares=None, result=None, grid=None, units="metric",
+                               wellness=watch)
+    assert "wellness" in [c["id"] for c in charts]
+    charts = render.chart_list(weekly=weekly, daily=pd.DataFrame(), activities=pd.DataFrame(),
+                               flares=None, result=None, grid=None, units="metric",
+                               wellness=diary_only)
+    assert "wellness" not in [c["id"] for c in charts]

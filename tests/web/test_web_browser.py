@@ -8,14 +8,12 @@ test, whose way of finding the browser this reuses).
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
 
 import pytest
 
 from runback.io.diary import read_diary
 from runback.web import Athlete, ServeConfig, create_app
-from tests.report.test_browser import CHROMEDRIVER, CHROMIUM, _missing
+from tests.browser import chromium
 from tests.web.helpers import HEADER, local_today, running
 
 #: A phone's screen. [CSS px]
@@ -24,30 +22,7 @@ PHONE = (412, 915)
 
 @pytest.fixture(scope="module")
 def phone(tmp_path_factory):
-    reason = _missing()
-    if reason:
-        if os.environ.get("RUNBACK_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"RUNBACK_REQUIRE_BROWSER=1 but {reason}")
-        pytest.skip(f"no browser for the web diary test: {reason}")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
-                f"--window-size={PHONE[0]},{PHONE[1]}"):
-        options.add_argument(arg)
-    # a desktop window cannot be this narrow: the phone's screen is emulated
-    options.add_experimental_option("mobileEmulation", {"deviceMetrics": {
-        "width": PHONE[0], "height": PHONE[1], "pixelRatio": 1.0}})
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    yield driver
-    driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
+    yield from chromium(tmp_path_factory, "web diary", window=PHONE, phone=True)
 
 
 def tap(driver, selector: str) -> None:

@@ -25,6 +25,8 @@ referent selection strategies and their implications for bias. Epidemiology 2005
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -60,6 +62,14 @@ __all__ = [
 WASHOUT_D = 21
 #: Days since the last flare-up are capped here (and days before the first one take it).
 MAX_DAYS_SINCE = 90
+#: Load averages with a long memory, recomputed so that days in a flare-up or its washout
+#: neither pull them down nor count: column -> (daily load column, EWMA span N [d]). A
+#: 28-day chronic load stays depressed for weeks after the washout ends, while the runner's
+#: easing back still echoes in it; frozen over those days it measures normal training.
+FROZEN_EWMA = {"chronic_load": ("load", 28), "acute_load": ("load", 7)}
+#: Continuous exposures are clipped to this quantile of the runner's own days at each end,
+#: so one extreme day (a +300 % "spike" after a break) cannot carry a whole estimate.
+TRIM = 0.025
 #: The share of the window's running time heart rate must cover for the intensity
 #: exposure to be known [unverified].
 MIN_HR_SHARE = 0.5
@@ -87,7 +97,7 @@ def prepare_daily(daily: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def resolve_factors(factors) -> list[Factor]:
+def resolve_factors(factors: Any) -> list[Factor]:
     """Factor objects from Factor objects or names of :data:`FACTORS`."""
     chosen = [BY_NAME[f] if isinstance(f, str) and f in BY_NAME else f
               for f in (FACTORS if factors is None else factors)]
@@ -108,6 +118,25 @@ def _numbers(df: pd.DataFrame, column: str) -> np.ndarray:
     if column not in df.columns:
         return np.full(len(df), np.nan)
     return pd.to_numeric(df[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+def frozen_ewma(load: np.ndarray, blocked: np.ndarray, span: int) -> np.ndarray:
+    """EWMA with lambda = 2/(N+1) that holds its value over blocked days.
+
+    X_t = X_{t-1} + lambda (L_t - X_{t-1}) on open days, X_t = X_{t-1} on blocked days,
+    starting from the mean of the first N open days (not from 0, which would read the
+    first weeks as a low load). Missing loads count as 0 on open days.
+    """
+    lam = 2.0 / (span + 1.0)
+    values = np.nan_to_num(np.asarray(load, dtype=float))
+    open_days = values[~blocked]
+    x = float(open_days[:span].mean()) if open_days.size else 0.0
+    out = np.empty(len(values))
+    for t, (v, b) in enumerate(zip(values, blocked, strict=True)):
+        if not b:
+            x += lam * (v - x)
+        out[t] = x
+    return out
 
 
 def window_exposure(df: pd.DataFrame, source: Source, window_days: int) -> np.ndarray:
@@ -145,7 +174,7 @@ def source_of(df: pd.DataFrame, factor: Factor) -> Source | None:
 #: Referent schemes: ``month`` (the other days of the same calendar month and year on the
 #: same weekday: the time-stratified design) and ``weeks`` (the same weekday up to
 #: :data:`REFERENT_WEEKS` weeks before and after: a symmetric bidirectional design).
-REFERENTS = ("month", "weeks")
+REFERENTS = ("month", "weeks", "before")
 #: Weeks on each side of the onset for the ``weeks`` scheme.
 REFERENT_WEEKS = 8
 
@@ -171,13 +200,16 @@ def referent_days(dates: pd.DatetimeIndex, scheme: str = "month",
     if scheme not in REFERENTS:
         raise ValueError(f"referents must be one of {list(REFERENTS)}")
     n = len(dates)
-    if scheme == "weeks":
-        offsets = np.array([7 * k for k in range(-weeks, weeks + 1) if k], dtype=np.int64)
+    if scheme in ("weeks", "before"):
+        last = weeks if scheme == "weeks" else -1
+        offsets = np.array([7 * k for k in range(-weeks, last + 1) if k], dtype=np.int64)
         pos = np.arange(n)[:, None] + offsets[None, :]
         return np.where((pos >= 0) & (pos < n), pos, -1)
     key = (dates.year * 100 + dates.month) * 10 + dates.day_of_week
     out = np.full((n, 4), -1, dtype=np.int64)
-    for members in pd.Series(np.arange(n)).groupby(np.asarray(key)).indices.values():
+    groups = pd.Series(np.arange(n)).groupby(np.asarray(key)).indices
+    for found in groups.values():
+        members = np.asarray(found)
         for i in members:
             others = members[members != i]
             out[i, : len(others)] = others
@@ -213,12 +245,17 @@ def _trailing_any(flags: np.ndarray, days: int) -> np.ndarray:
     """Whether any of days t-days..t is set."""
     c = np.concatenate([[0], np.cumsum(flags.astype(np.int64))])
     t = np.arange(len(flags))
-    return (c[t + 1] - c[np.maximum(t - days, 0)]) > 0
+    out: np.ndarray = (c[t + 1] - c[np.maximum(t - days, 0)]) > 0
+    return out
 
 
 def at_risk(df: pd.DataFrame, *, window_days: int, washout_days: int,
-            require_logged: bool = True) -> dict[str, np.ndarray]:
+            require_logged: bool = True, symmetric: bool = True) -> dict[str, np.ndarray]:
     """The at-risk rule for every day of a prepared daily table.
+
+    ``symmetric=False`` gives the earlier, biased rule, kept as the calibration
+    benchmark's baseline: cases are any onset, and only referents must keep
+    ``washout_days`` from a flare-up (their window unchecked for logging).
 
     Returns
     -------
@@ -241,7 +278,12 @@ def at_risk(df: pd.DataFrame, *, window_days: int, washout_days: int,
     prev_bad = np.concatenate([[True], window_bad[:-1]])  # days t-w..t-1
     enough = np.arange(n) >= window_days
     case = onset & ~prev_bad & enough
-    referent = ~bad & ~prev_bad & enough & ~onset
+    if not symmetric:
+        case = onset & enough
+        referent = ~(blocked | ~logged) & enough & ~onset
+        referent &= ~np.concatenate([[True], _trailing_any(blocked, window_days - 1)[:-1]])
+    if symmetric:
+        referent = ~bad & ~prev_bad & enough & ~onset
     last = np.where(in_flare, np.arange(n), -1)
     last = np.maximum.accumulate(np.concatenate([[-1], last[:-1]]))
     since = np.where(last >= 0, np.arange(n) - last, MAX_DAYS_SINCE).astype(float)
@@ -313,9 +355,10 @@ def resolve_washout(daily: pd.DataFrame, washout_days: int | str) -> tuple[int, 
 
 
 def case_crossover_design(daily: pd.DataFrame, *, window_days: int = 3,
-                          washout_days: int | str = "auto", factors=None,
+                          washout_days: int | str = "auto", factors: Any = None,
                           require_logged: bool = True, referents: str = "weeks",
-                          referent_weeks: int = REFERENT_WEEKS) -> pd.DataFrame:
+                          referent_weeks: int = REFERENT_WEEKS,
+                          symmetric: bool = True) -> pd.DataFrame:
     """One row per case or referent day, with every factor's window exposure.
 
     Parameters
@@ -337,6 +380,9 @@ def case_crossover_design(daily: pd.DataFrame, *, window_days: int = 3,
         Referent scheme (:func:`referent_days`).
     referent_weeks : int
         Weeks on each side for the ``weeks`` scheme.
+    symmetric : bool
+        The at-risk rule for cases and referents alike (default); False is the earlier
+        referents-only rule, for comparison (:func:`at_risk`).
 
     Returns
     -------
@@ -357,8 +403,8 @@ def case_crossover_design(daily: pd.DataFrame, *, window_days: int = 3,
     chosen += [BY_NAME[b] for b in BASE if b in BY_NAME and b not in names]
     df = prepare_daily(daily)
     risk = at_risk(df, window_days=window_days, washout_days=washout_days,
-                   require_logged=require_logged)
-    cand = referent_days(df.index, referents, referent_weeks)
+                   require_logged=require_logged, symmetric=symmetric)
+    cand = referent_days(pd.DatetimeIndex(df.index), referents, referent_weeks)
     cases = np.flatnonzero(risk["case"])
     rows_t, rows_case, rows_stratum = [], [], []
     no_ref = 0
@@ -389,9 +435,20 @@ def case_crossover_design(daily: pd.DataFrame, *, window_days: int = 3,
             out[factor.name] = np.nan
             sds[factor.name] = np.nan
             continue
-        expo = window_exposure(df, source, window_days)
-        out[factor.name] = expo[t_idx]
+        frozen = df.copy() if source.column in FROZEN_EWMA else df
+        if source.column in FROZEN_EWMA and FROZEN_EWMA[source.column][0] in df.columns:
+            column, span = FROZEN_EWMA[source.column]
+            frozen[source.column] = frozen_ewma(_numbers(df, column), risk["blocked"], span)
+        expo = window_exposure(frozen, source, window_days)
+        if source.lookback:
+            # days t-window-lookback..t-1 must be clear of flare-ups and washouts
+            reach = _trailing_any(risk["blocked"], window_days + source.lookback - 1)
+            expo = np.where(np.concatenate([[True], reach[:-1]]), np.nan, expo)
         ok = ~np.isnan(expo)
+        if factor.kind == "continuous" and ok.sum() > 1 and TRIM > 0:
+            lo, hi = np.quantile(expo[ok], [TRIM, 1 - TRIM])
+            expo = np.where(ok, np.clip(expo, lo, hi), np.nan)
+        out[factor.name] = expo[t_idx]
         sds[factor.name] = float(np.std(expo[ok], ddof=1)) if ok.sum() > 1 else np.nan
     n_onsets = int(risk["onset"].sum())
     not_at_risk = n_onsets - len(cases)
@@ -430,13 +487,13 @@ def comparison_days(daily: pd.DataFrame, *, window_days: int = 3,
     df = prepare_daily(daily)
     risk = at_risk(df, window_days=window_days, washout_days=washout_days,
                    require_logged=require_logged)
-    cand = referent_days(df.index, referents, referent_weeks)
+    cand = referent_days(pd.DatetimeIndex(df.index), referents, referent_weeks)
     rows = []
-    for t in np.flatnonzero(risk["onset"]):
+    for t in np.flatnonzero(risk["onset"]).tolist():
         ok = bool(risk["case"][t])
         rows.append((df.index[t], df.index[t], "onset", ok,
                      "" if ok else "undated or too close to a flare-up"))
-        for r in cand[t][cand[t] >= 0]:
+        for r in cand[t][cand[t] >= 0].tolist():
             span = slice(max(0, r - window_days), r + 1)
             reason = ("" if risk["referent"][r]
                       else "in or near a flare-up" if risk["blocked"][span].any()

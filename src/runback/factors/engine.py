@@ -22,6 +22,7 @@ import datetime as dt
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -67,7 +68,7 @@ POWER_LABELS = ((MIN_ONSETS_FINDING, "descriptive only"), (20, "underpowered"),
                 (math.inf, "adequate"))
 
 
-def benjamini_hochberg(p: Sequence[float]) -> np.ndarray:
+def benjamini_hochberg(values: Sequence[float] | np.ndarray) -> np.ndarray:
     """Benjamini-Hochberg q-values (adjusted p-values); NaN p-values stay NaN.
 
     ``q_(i) = min_{j >= i} m p_(j) / j``, capped at 1, over the m non-missing p-values.
@@ -76,7 +77,7 @@ def benjamini_hochberg(p: Sequence[float]) -> np.ndarray:
     ----------
     Benjamini Y, Hochberg Y. J R Stat Soc B 1995;57:289-300.
     """
-    p = np.asarray(p, dtype=float)
+    p = np.asarray(values, dtype=float)
     q = np.full(p.shape, np.nan)
     ok = ~np.isnan(p)
     m = int(ok.sum())
@@ -143,7 +144,7 @@ class FactorResult:
         return f[f["finding"].fillna(False).astype(bool)].sort_values("q_value",
                                                                        kind="stable")
 
-    def to_dict(self, *, units: str = "metric") -> dict:
+    def to_dict(self, *, units: str = "metric") -> dict[str, Any]:
         """The JSON object of ``runback factors`` (docs/cli-contract.md); NaN is None."""
         from runback import display
 
@@ -166,7 +167,7 @@ class FactorResult:
         }
 
 
-def _plain(v):
+def _plain(v: Any) -> Any:
     if v is None or v is pd.NA:
         return None
     if isinstance(v, (float, np.floating)):
@@ -178,7 +179,8 @@ def _plain(v):
     return v
 
 
-def _strata_arrays(design: pd.DataFrame, columns: list[str]):
+def _strata_arrays(design: pd.DataFrame, columns: list[str]
+                   ) -> tuple[np.ndarray, np.ndarray]:
     """(S, M, p) covariates and (S, M) validity, case first in every stratum."""
     d = design.sort_values(["stratum", "case"], ascending=[True, False], kind="stable")
     strata, pos_s = np.unique(d["stratum"].to_numpy(), return_inverse=True)
@@ -207,7 +209,7 @@ def _recovery(design: pd.DataFrame) -> dict[str, np.ndarray]:
             "days_since_flare_3": np.clip(v - b, 0, None) / DAYS_SINCE_STEP}
 
 
-def _covariate(design: pd.DataFrame, name: str, sds: dict) -> np.ndarray:
+def _covariate(design: pd.DataFrame, name: str, sds: dict[str, Any]) -> np.ndarray:
     if name.startswith("days_since_flare"):
         return _recovery(design)[name]
     v = design[name].to_numpy(dtype=float, na_value=np.nan)
@@ -226,7 +228,7 @@ def _varies(x: np.ndarray, valid: np.ndarray) -> bool:
     return bool(np.nansum(diff) > 1e-9)
 
 
-def _blank_row(factor: Factor, source: Source | None, sd: float) -> dict:
+def _blank_row(factor: Factor, source: Source | None, sd: float) -> dict[str, Any]:
     return {"factor": factor.name, "odds_ratio": np.nan, "ci_low": np.nan, "ci_high": np.nan,
             "p_value": np.nan, "n_onsets": 0, "method": "none",
             "column": source.column if source else pd.NA,
@@ -241,8 +243,9 @@ def _blank_row(factor: Factor, source: Source | None, sd: float) -> dict:
             "n_referents": 0}
 
 
-def _fit_group(design: pd.DataFrame, group: list[Factor], sds: dict,
-               sources: dict) -> list[dict]:
+def _fit_group(design: pd.DataFrame, group: list[Factor], sds: dict[str, Any],
+               sources: dict[str, Any], base_set: Sequence[str] = BASE
+               ) -> list[dict[str, Any]]:
     """Fit one model; each fitted row keeps what its interval needs under ``_profile``."""
     rows = {f.name: _blank_row(f, sources.get(f.name), sds.get(f.name, np.nan))
             for f in group}
@@ -258,7 +261,7 @@ def _fit_group(design: pd.DataFrame, group: list[Factor], sds: dict,
         else:
             present.append(f.name)
     names = {f.name for f in group}
-    base = [b for b in BASE if b not in names and b in design.columns
+    base = [b for b in base_set if b not in names and b in design.columns
             and design[b].notna().any()]
     if "days_since_flare" in base:
         base += ["days_since_flare_2", "days_since_flare_3"]
@@ -334,7 +337,7 @@ _ADJUSTMENT_WORDS = {"distance": "running distance",
                      "days_since_flare_3": "days since the last flare-up"}
 
 
-def _interval(row: dict) -> None:
+def _interval(row: dict[str, Any]) -> None:
     """Fill a fitted row's profile interval, on both scales."""
     xs, vs, full, k, scale = row.pop("_profile")
     lo, hi = model.profile_interval(xs, vs, full, k)
@@ -348,7 +351,7 @@ def _exp(v: float) -> float:
         return float(np.exp(v))
 
 
-def _sizable(row) -> str:
+def _sizable(row: dict[str, Any]) -> str:
     """Empty when the data can size the estimate, else why not."""
     orr, lo, hi = row["odds_ratio"], row["ci_low"], row["ci_high"]
     if not (np.isfinite(orr) and np.isfinite(lo) and np.isfinite(hi)) or lo <= 0:
@@ -361,7 +364,8 @@ def _sizable(row) -> str:
 
 
 def fit_design(design: pd.DataFrame, *, factors: Iterable[Factor | str] | None = None,
-               fdr: float = FDR, ci: bool | str = True) -> FactorResult:
+               fdr: float = FDR, ci: bool | str = True, adjust: bool = True
+               ) -> FactorResult:
     """Fit every factor's model on a case-crossover design and choose the findings.
 
     Parameters
@@ -378,6 +382,9 @@ def fit_design(design: pd.DataFrame, *, factors: Iterable[Factor | str] | None =
         Compute every profile interval (default), none (then nothing is a finding), or
         only those of factors with q <= ``fdr`` (``"flagged"``: the findings are the same,
         much faster; for calibration runs).
+    adjust : bool
+        Fit the adjusted models (default); False fits each factor alone, as the earlier
+        design did (the calibration benchmark's baseline).
 
     Returns
     -------
@@ -392,13 +399,15 @@ def fit_design(design: pd.DataFrame, *, factors: Iterable[Factor | str] | None =
     if not sources:
         sources = {f.name: f.sources[0] for f in chosen}
         sds = sds or {f.name: 1.0 for f in chosen}
-    done: dict[str, dict] = {}
+    done: dict[str, dict[str, Any]] = {}
     for f in chosen:
         if f.name in done:
             continue
         group = [BY_NAME[g] if g in BY_NAME else f for g in model_of(f.name)]
         group = [g for g in group if g.name == f.name or g.name in {c.name for c in chosen}]
-        for row in _fit_group(design, group, sds, sources):
+        if not adjust:
+            group = [f]
+        for row in _fit_group(design, group, sds, sources, BASE if adjust else ()):
             done[row["factor"]] = row
     rows = [done[f.name] for f in chosen]
     family = np.array([not r["exploratory"] for r in rows], dtype=bool)
@@ -412,12 +421,15 @@ def fit_design(design: pd.DataFrame, *, factors: Iterable[Factor | str] | None =
                 del r["_profile"]
     table = pd.DataFrame(rows)
     table["q_value"] = q
-    used = design.loc[design["case"].astype(bool), "onset"] if len(design) else []
+    used: list[Any] = (list(design.loc[design["case"].astype(bool), "onset"])
+                       if len(design) else [])
     n_onsets = int(pd.Series(design.loc[design["case"].astype(bool), "stratum"]).nunique()
                    ) if len(design) else 0
     power = power_label(n_onsets)
     why = []
-    for r in table.to_dict("records"):
+    records: list[dict[str, Any]] = [{str(k): v for k, v in rec.items()}
+                                     for rec in table.to_dict("records")]
+    for r in records:
         if r["exploratory"] or not (r["q_value"] <= fdr):
             why.append("")
         elif n_onsets < MIN_ONSETS_FINDING:
@@ -440,9 +452,9 @@ def fit_design(design: pd.DataFrame, *, factors: Iterable[Factor | str] | None =
     elif n_onsets and power != "adequate":
         warnings.append(f"{n_onsets} usable flare-up{'s' if n_onsets != 1 else ''}: results "
                         f"are {power}; read the confidence intervals, not the p-values")
-    for r in table.itertuples():
-        if isinstance(r.reason, str) and r.reason:
-            warnings.append(f"{r.factor}: {r.reason}")
+    for rec in table.to_dict("records"):
+        if isinstance(rec["reason"], str) and rec["reason"]:
+            warnings.append(f"{rec['factor']}: {rec['reason']}")
     window = int(design.attrs.get("window_days", 3))
     washout = int(design.attrs.get("washout_days", WASHOUT_D))
     rule = design.attrs.get("washout_rule", f"{washout} days")
@@ -520,7 +532,7 @@ def sensitivity_grid(daily: pd.DataFrame, pain_daily: pd.DataFrame, *,
                      windows: Sequence[int] = (1, 3, 7),
                      washouts: Sequence[int] = (14, 21, 28),
                      factors: Iterable[Factor | str] | None = None,
-                     find_flares=None, k: float = 2.0, window_days: int = 3,
+                     find_flares: Any = None, k: float = 2.0, window_days: int = 3,
                      washout_days: int | str = "auto") -> pd.DataFrame:
     """Re-run :func:`case_crossover` varying one choice at a time.
 

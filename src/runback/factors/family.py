@@ -51,11 +51,13 @@ def _agg_last(lagged: np.ndarray, threshold: float | None) -> np.ndarray:
 
 
 def _agg_any_above(lagged: np.ndarray, threshold: float | None) -> np.ndarray:
-    return (np.nan_to_num(lagged, nan=-np.inf) > threshold).any(axis=1).astype(float)
+    limit = np.inf if threshold is None else threshold
+    return np.asarray((np.nan_to_num(lagged, nan=-np.inf) > limit).any(axis=1), dtype=float)
 
 
 def _agg_any_below(lagged: np.ndarray, threshold: float | None) -> np.ndarray:
-    return (np.nan_to_num(lagged, nan=np.inf) < threshold).any(axis=1).astype(float)
+    limit = -np.inf if threshold is None else threshold
+    return np.asarray((np.nan_to_num(lagged, nan=np.inf) < limit).any(axis=1), dtype=float)
 
 
 #: Window aggregations: name -> function(lagged values, threshold), where row d of the
@@ -100,6 +102,11 @@ class Source:
         What the runner did when it was higher or lower before flare-ups (after "you").
     threshold : float, optional
         For ``any_below`` / ``any_above``.
+    lookback : int
+        Days before the window that the daily column itself looks back over (a 7-day
+        distance against the 7 before: 14; the longest run of the past 30 days: 30). The
+        exposure is missing when they touch a flare-up or its washout: it would measure
+        the easing back, not normal training [d].
     """
 
     column: str
@@ -110,8 +117,9 @@ class Source:
     more: str
     less: str
     threshold: float | None = None
+    lookback: int = 0
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.aggregate not in AGGREGATIONS:
             raise ValueError(f"aggregate must be one of {sorted(AGGREGATIONS)}")
         if self.aggregate.startswith("any_") and self.threshold is None:
@@ -146,7 +154,7 @@ class Factor:
     claim: str = ""
     exploratory: bool = False
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"kind must be one of {list(KINDS)}")
         if self.sign not in (1, -1):
@@ -169,11 +177,13 @@ FACTORS: tuple[Factor, ...] = (
     Factor("distance_change", (_S("distance_change", "last", "fraction", 0.10,
                                   "a rise in weekly distance",
                                   "had raised your 7-day distance more",
-                                  "had raised your 7-day distance less"),), claim=_TOO_MUCH),
+                                  "had raised your 7-day distance less", lookback=14),),
+           claim=_TOO_MUCH),
     Factor("session_spike", (_S("session_spike", "max", "fraction", 0.10,
                                 "a run longer than your recent longest",
                                 "ran further beyond your recent longest run",
-                                "stayed further within your recent longest run"),),
+                                "stayed further within your recent longest run",
+                                lookback=30),),
            claim=_TOO_MUCH),
     Factor("acute_load", (_S("acute_load", "last", "load", 100.0, "a high acute training load",
                              "had a higher acute training load",
@@ -183,7 +193,8 @@ FACTORS: tuple[Factor, ...] = (
                                "had a higher chronic training load",
                                "had a lower chronic training load"),), claim=_TOO_MUCH),
     Factor("monotony", (_S("monotony", "last", "ratio", 0.5, "monotonous training",
-                           "trained more monotonously", "trained with more variety"),),
+                           "trained more monotonously", "trained with more variety",
+                           lookback=7),),
            claim="overtraining: the same load day after day"),
     Factor("intensity", (_S("hi_intensity_s", "measured_share", "duration", 1800.0,
                             "hard running (heart-rate zones 4-5)",

@@ -66,7 +66,8 @@ def prepare(x: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.where(valid[..., None], x, 0.0), valid
 
 
-def _moments(b: np.ndarray, x: np.ndarray, valid: np.ndarray, third: bool):
+def _moments(b: np.ndarray, x: np.ndarray, valid: np.ndarray, third: bool
+             ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray | None]:
     """Log-likelihood, score, information and (optionally) d information / d b."""
     eta = np.where(valid, x @ b, -np.inf)
     top = eta.max(axis=1, keepdims=True)
@@ -91,7 +92,7 @@ def penalised_loglik(b: np.ndarray, x: np.ndarray, valid: np.ndarray, *,
     if not firth:
         return ll
     sign, logdet = np.linalg.slogdet(info)
-    return ll + 0.5 * logdet if sign > 0 else -math.inf
+    return float(ll + 0.5 * logdet) if sign > 0 else -math.inf
 
 
 def fit(x: np.ndarray, valid: np.ndarray, *, fixed: dict[int, float] | None = None,
@@ -132,7 +133,7 @@ def fit(x: np.ndarray, valid: np.ndarray, *, fixed: dict[int, float] | None = No
             break
         _, score, info, dinfo = _moments(b, x, valid, third=firth)
         modified = score
-        if firth:
+        if firth and dinfo is not None:
             try:
                 inv = np.linalg.inv(info)
             except np.linalg.LinAlgError:

@@ -33,13 +33,27 @@ def _csv(data: bytes, name: str) -> ParsedFile:
     return read_activity_csv(data, name=name)
 
 
+def _apple_health(data: bytes, name: str) -> ParsedFile:
+    from runback.io.apple_health import read_apple_health
+
+    return read_apple_health(data, name=name)
+
+
+def _fitbit(data: bytes, name: str) -> ParsedFile:
+    from runback.io.fitbit import read_fitbit_exercises
+
+    return read_fitbit_exercises(data, name=name)
+
+
 #: format -> reader(data: bytes, name: str) -> ParsedFile
 READERS: dict[str, Callable[[bytes, str], ParsedFile]] = {
-    "fit": _fit, "gpx": _gpx, "tcx": _tcx, "csv": _csv}
+    "fit": _fit, "gpx": _gpx, "tcx": _tcx, "csv": _csv, "apple_health": _apple_health,
+    "fitbit": _fitbit}
 
 
 def read_bytes(data: bytes, fmt: str, name: str) -> ParsedFile:
-    """Read ``data`` of format ``fmt`` (``fit``, ``gpx``, ``tcx`` or ``csv``)."""
+    """Read ``data`` of format ``fmt`` (``fit``, ``gpx``, ``tcx``, ``csv``, ``apple_health``
+    or ``fitbit``)."""
     try:
         reader = READERS[fmt]
     except KeyError:

@@ -21,12 +21,20 @@ What real exports get wrong and this module forgives:
   appear under ``gpxtpx:``, ``ns3:``, ``ns2:``, a default namespace or none at all. The
   returned tree carries local names only (``hr``, ``TPX``, ``RunCadence``), so readers
   match on names and never on prefixes or namespace URIs.
+
+:func:`xml_text` makes the same checks without building a tree, for a reader that scans
+the text itself (GPX track points): the standard library's expat parser reads the whole
+file with no Python callback, which proves it well-formed at C speed. With no tree there
+is nothing deep nesting could exhaust; whatever the reader then builds a tree from goes
+through :func:`parse_xml` and its depth limit.
 """
 
 from __future__ import annotations
 
+import codecs
 import re
 import xml.etree.ElementTree as ET
+from xml.parsers import expat
 
 import defusedxml.ElementTree as DET
 import pandas as pd
@@ -36,7 +44,9 @@ from runback.errors import ReadError
 
 __all__ = [
     "MAX_DEPTH",
+    "PrologCheck",
     "parse_xml",
+    "xml_text",
     "local_name",
     "child_text",
     "child_float",
@@ -56,6 +66,8 @@ _PREFIX_DECL = re.compile(rb"xmlns:([A-Za-z_][\w.-]*)\s*=")
 _ROOT_START = re.compile(rb"<(?![?!])[A-Za-z_][\w.:-]*")
 _CHUNK = 1 << 16
 _OFFSET = re.compile(r"([+-])(\d\d):?(\d\d)$")
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
 
 
 def local_name(tag: str) -> str:
@@ -91,10 +103,7 @@ def parse_xml(data: bytes, name: str) -> ET.Element:
     try:
         return _parse(data, name)
     except (LookupError, ValueError) as e:  # expat: an encoding Python lacks or refuses
-        declared = _XML_DECL.match(data)
-        encoding = _ENCODING.search(declared.group(0)) if declared else None
-        what = repr(encoding.group(1).decode("ascii")) if encoding else "its encoding"
-        raise ReadError(name, f"XML declares an encoding that cannot be read ({what})") from e
+        raise _encoding_error(data, name) from e
     except ET.ParseError as first:
         retry = _repaired(data, str(first))
         if retry is None:
@@ -103,6 +112,58 @@ def parse_xml(data: bytes, name: str) -> ET.Element:
             return _parse(retry, name)
         except ET.ParseError:
             raise _parse_error(name, first) from first
+
+
+def xml_text(data: bytes, name: str) -> str:
+    """Check ``data`` as :func:`parse_xml` does, without building a tree, and return its text.
+
+    Parameters
+    ----------
+    data : bytes
+        The whole file.
+    name : str
+        What error messages call the file.
+
+    Returns
+    -------
+    str
+        The document decoded, from its first ``<``, with comments removed and CDATA
+        sections written as escaped text, so that a scan of the text sees the elements an
+        XML parser sees. Element and attribute names keep their namespace prefixes.
+
+    Raises
+    ------
+    ReadError
+        As :func:`parse_xml`: not XML, malformed XML (line and column), an encoding that
+        cannot be read, entity declarations or external entities. Nesting depth is not
+        limited here, as no tree is built: a caller that builds a tree from (part of) the
+        text does so with :func:`parse_xml`, which refuses nesting deeper than
+        :data:`MAX_DEPTH`.
+    """
+    data = _clean_start(data)
+    if not data.startswith((b"<", b"\xff\xfe", b"\xfe\xff")):
+        raise ReadError(name, "not XML (the file does not start with '<')", 0)
+    try:
+        _check_prolog(data, name)
+        _well_formed(data)
+    except (LookupError, ValueError) as e:
+        raise _encoding_error(data, name) from e
+    except (expat.ExpatError, ET.ParseError) as first:
+        retry = _repaired(data, str(first))
+        if retry is None:
+            raise _any_error(name, first) from first
+        try:
+            _check_prolog(retry, name)
+            _well_formed(retry)
+        except (LookupError, ValueError, expat.ExpatError, ET.ParseError):
+            raise _any_error(name, first) from first
+        data = retry
+    text = _decoded(data)
+    if "<!--" in text:
+        text = _COMMENT.sub("", text)
+    if "<![CDATA[" in text:
+        text = _CDATA.sub(lambda m: _escape(m.group(1)), text)
+    return text
 
 
 def child_text(el: ET.Element | None, tag: str) -> str | None:
@@ -186,6 +247,44 @@ def _check_prolog(data: bytes, name: str) -> None:
                               f"refused as unsafe ({type(e).__name__})") from e
 
 
+class PrologCheck:
+    """:func:`_check_prolog` for a file read in pieces (a stream too large to hold).
+
+    Feed the pieces in order until :attr:`done`; the check ends at the root element, so
+    it reads only the prolog however large the file.
+
+    Parameters
+    ----------
+    name : str
+        What error messages call the file.
+    """
+
+    def __init__(self, name: str):
+        self.name = name
+        self.done = False
+        self._parser = DET.XMLParser(target=_PrologGuard(), forbid_dtd=False,
+                                     forbid_entities=True, forbid_external=True)
+
+    def feed(self, data: bytes) -> None:
+        """Check the next piece; raises :class:`ReadError` for an entity or external
+        reference."""
+        if self.done:
+            return
+        try:
+            self._parser.feed(data)
+        except _RootReached:
+            self.done = True
+        except DefusedXmlException as e:
+            raise ReadError(self.name, "XML with entity declarations or external references "
+                                       f"is refused as unsafe ({type(e).__name__})") from e
+        except ET.ParseError:
+            self.done = True  # broken XML: the parse that follows reports it
+
+    def close(self) -> None:
+        """Nothing more to feed (the parse that follows reports a file without a root)."""
+        self.done = True
+
+
 def _parse(data: bytes, name: str) -> ET.Element:
     """Parse after the defusedxml prolog check, stripping namespaces and refusing depth."""
     _check_prolog(data, name)
@@ -248,3 +347,57 @@ def _parse_error(name: str, e: ET.ParseError) -> ReadError:
     if line == 1 and col is not None and col <= 1:
         return ReadError(name, f"not XML ({reason})", where)
     return ReadError(name, f"malformed XML: {reason}", where)
+
+
+def _encoding_error(data: bytes, name: str) -> ReadError:
+    declared = _XML_DECL.match(data)
+    encoding = _ENCODING.search(declared.group(0)) if declared else None
+    what = repr(encoding.group(1).decode("ascii")) if encoding else "its encoding"
+    return ReadError(name, f"XML declares an encoding that cannot be read ({what})")
+
+
+def _well_formed(data: bytes) -> None:
+    """Parse ``data`` with expat and no handlers: raises ExpatError where it is not XML.
+
+    Without namespace processing an undeclared prefix is no fault, and with no handler
+    set the parse runs in C. The prolog check has refused every entity declaration, so
+    nothing expands.
+    """
+    parser = expat.ParserCreate()
+    parser.Parse(data, True)
+
+
+def _any_error(name: str, e: expat.ExpatError | ET.ParseError) -> ReadError:
+    """The ReadError of a parse error from expat or from ElementTree (the prolog check)."""
+    return _parse_error(name, e) if isinstance(e, ET.ParseError) else _expat_error(name, e)
+
+
+def _expat_error(name: str, e: expat.ExpatError) -> ReadError:
+    reason = str(e).split(":")[0]
+    where = f"line {e.lineno}, column {e.offset}"
+    if e.lineno == 1 and e.offset <= 1:
+        return ReadError(name, f"not XML ({reason})", where)
+    return ReadError(name, f"malformed XML: {reason}", where)
+
+
+def _declared_encoding(data: bytes) -> str:
+    """The Python codec of ``data``: its byte-order mark, else its declaration, else UTF-8."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    declared = _XML_DECL.match(data)
+    encoding = _ENCODING.search(declared.group(0)) if declared else None
+    if encoding is None:
+        return "utf-8"
+    try:
+        return codecs.lookup(encoding.group(1).decode("ascii")).name
+    except LookupError:
+        return "utf-8"
+
+
+def _decoded(data: bytes) -> str:
+    """The text of ``data`` (which expat has read), from its first element or declaration."""
+    return data.decode(_declared_encoding(data), "replace").lstrip("\ufeff \t\r\n")
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

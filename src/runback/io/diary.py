@@ -51,6 +51,7 @@ import pandas as pd
 from runback import schema
 from runback.errors import DiaryError, ReadError
 from runback.io.base import Source, read_regular_file, source_name
+from runback.io.text import TextDecodeError, decode_text
 
 __all__ = [
     "DiaryResult",
@@ -463,16 +464,12 @@ def _read_bytes(source: Source, label: str) -> bytes:
 
 
 def _decode(data: bytes, label: str) -> tuple[str, str]:
-    """Text and encoding: UTF-8 (with or without a byte order mark), else Windows-1252."""
+    """Text and encoding, as every text reader decodes (:func:`runback.io.text.decode_text`)."""
     try:
-        return data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError as e:
-        raise DiaryError(f"{label}: the diary is neither UTF-8 nor Windows-1252 text "
-                         f"(byte {e.start})") from e
+        return decode_text(data)
+    except TextDecodeError as e:
+        where = "" if e.offset is None else f" (byte {e.offset})"
+        raise DiaryError(f"{label}: the diary is {e.reason}{where}") from e
 
 
 def _sniff_delimiter(text: str) -> str:

@@ -8,13 +8,13 @@ import of years of watch files bearable.
 
 How it works
 ------------
-1. **Scan.** One tight loop walks the record headers of each FIT file in the byte stream.
-   A 256-entry table maps a record header byte to the size of the data message it opens
-   (0 for definition messages and undefined local types), and to the position list of the
-   definition in force, so a data message costs one byte read, two table look-ups and one
-   ``list.append``. Definition messages (little- or big-endian, with developer fields whose
-   sizes are added to the message size, redefining a local type at any point) are parsed
-   as they come and rewrite the table entries of their local type.
+1. **Scan** (:mod:`runback.io.fit_scan`). One tight loop walks the record headers of each
+   FIT file in the byte stream. A 256-entry table maps a record header byte to the size of
+   the data message it opens (0 for definition messages and undefined local types), and to
+   the position list of the definition in force, so a data message costs one byte read, two
+   table look-ups and one ``list.append``. Definition messages (little- or big-endian, with
+   developer fields whose sizes are added to the message size, redefining a local type at
+   any point) are parsed as they come and rewrite the table entries of their local type.
 2. **Gather.** Definitions of a message runback reads are grouped by layout (devices repeat
    a definition before each lap). The bytes of each layout's messages are gathered into one
    ``(n, size)`` array (a zero-copy slice when they are contiguous) and viewed through a
@@ -49,16 +49,8 @@ fitparse stop; here only that field is treated as missing and decoding carries o
 header's ``data_size`` only bounds the walk; nothing is allocated by it, so a header claiming
 gigabytes costs nothing.
 
-CRC
----
-Every file CRC (and a non-zero header CRC) is checked; a mismatch sets ``crc_ok = False``
-and keeps the data. The FIT CRC is CRC-16/ARC (reflected polynomial 0xA001, initial value 0,
-no final XOR), which neither :mod:`zlib` nor :func:`binascii.crc_hqx` (CRC-16/XMODEM)
-computes. Because this CRC is linear over GF(2) with a zero initial value, it is computed
-chunk-wise: the bytes are zero-padded at the front to a multiple of 256 (leading zeros do
-not change it), the CRC of each 256-byte chunk is the XOR of per-position table entries
-(one numpy gather and one XOR reduction over all bytes), and the chunk CRCs are folded with
-a "shift by 256 zero bytes" table. This checks about 500 MB/s, so it is always done.
+Every file CRC (and a non-zero header CRC) is checked (:mod:`runback.io.fit_scan`); a
+mismatch sets ``crc_ok = False`` and keeps the data.
 
 References
 ----------
@@ -70,48 +62,30 @@ References
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import chain
 
 import numpy as np
 from fitparse.profile import MESSAGE_TYPES
 from fitparse.records import BaseType
 
-from runback.io.fit_messages import USED_FIELDS, Columns, FitMessages
+from runback.io.fit_messages import FIT_EPOCH_S, MIN_DATE_TIME, USED_FIELDS, Columns, FitMessages
+from runback.io.fit_scan import (
+    BASE_TYPES,
+    BYTE_TYPE,
+    STRING_TYPE,
+    Definition,
+    Scan,
+    fit_crc16,
+    scan_messages,
+)
 
 __all__ = ["decode_fast", "fit_crc16"]
 
-#: Seconds from the Unix epoch to the FIT epoch, 1989-12-31T00:00:00Z.
-FIT_EPOCH_S = 631065600
-#: ``date_time`` values below this are seconds since device power-up, not dates.
-_MIN_DATE_TIME = 0x10000000
 _NS = 1_000_000_000
 _NAT = np.iinfo(np.int64).min
 _TIMESTAMP_FIELD = 253
 
-#: FIT base type number (low 5 bits of the base type byte) -> (numpy kind, size, invalid).
-#: ``None`` as invalid means NaN (floats); the string and byte types are handled apart.
-_BASE_TYPES: dict[int, tuple[str, int, int | None]] = {
-    0: ("u1", 1, 0xFF),                   # enum
-    1: ("i1", 1, 0x7F),                   # sint8
-    2: ("u1", 1, 0xFF),                   # uint8
-    3: ("i2", 2, 0x7FFF),                 # sint16
-    4: ("u2", 2, 0xFFFF),                 # uint16
-    5: ("i4", 4, 0x7FFFFFFF),             # sint32
-    6: ("u4", 4, 0xFFFFFFFF),             # uint32
-    7: ("S", 1, None),                    # string (UTF-8, NUL-terminated)
-    8: ("f4", 4, None),                   # float32
-    9: ("f8", 8, None),                   # float64
-    10: ("u1", 1, 0),                     # uint8z
-    11: ("u2", 2, 0),                     # uint16z
-    12: ("u4", 4, 0),                     # uint32z
-    13: ("B", 1, None),                   # byte (invalid when every byte is 0xFF)
-    14: ("i8", 8, 0x7FFFFFFFFFFFFFFF),     # sint64
-    15: ("u8", 8, 0xFFFFFFFFFFFFFFFF),     # uint64
-    16: ("u8", 8, 0),                     # uint64z
-}
-_BYTE = 13
-_STRING = 7
 
 #: Column kind -> dtype of its values while decoding (times are int64 nanoseconds), and
 #: the value that stands for missing.
@@ -206,215 +180,6 @@ _PROFILE = _build_profile()
 
 
 # --------------------------------------------------------------------------------------------
-# CRC-16 of the FIT protocol, vectorised
-
-
-def _crc_byte_table() -> np.ndarray:
-    t = np.arange(256, dtype=np.uint32)
-    for _ in range(8):
-        t = np.where(t & 1, (t >> 1) ^ 0xA001, t >> 1)
-    return t.astype(np.uint16)
-
-
-_CRC_CHUNK = 256
-_CRC_T = _crc_byte_table()
-
-
-def _crc_zero_byte(r: np.ndarray) -> np.ndarray:
-    """The CRC registers ``r`` after one more zero byte."""
-    return (r >> 8) ^ _CRC_T[r & 0xFF]
-
-
-def _crc_tables() -> tuple[np.ndarray, list[int], list[int]]:
-    # POS[j, b]: CRC contribution of byte b at position j of a chunk (255 - j bytes follow)
-    pos = np.empty((_CRC_CHUNK, 256), np.uint16)
-    pos[-1] = _CRC_T
-    for j in range(_CRC_CHUNK - 2, -1, -1):
-        pos[j] = _crc_zero_byte(pos[j + 1])
-    # a register after a whole chunk of zero bytes, split by its low and high byte (linear)
-    lo = np.arange(256, dtype=np.uint16)
-    hi = lo << 8
-    for _ in range(_CRC_CHUNK):
-        lo, hi = _crc_zero_byte(lo), _crc_zero_byte(hi)
-    return pos.ravel(), lo.tolist(), hi.tolist()
-
-
-_CRC_POS, _CRC_SHIFT_LO, _CRC_SHIFT_HI = _crc_tables()
-_CRC_COLUMN = np.arange(_CRC_CHUNK, dtype=np.intp) << 8
-
-
-def fit_crc16(data: bytes, start: int = 0, stop: int | None = None) -> int:
-    """CRC of ``data[start:stop]`` as the FIT protocol defines it.
-
-    CRC-16/ARC: reflected polynomial 0xA001, initial value 0, no final XOR. The CRC of a
-    FIT file including its two CRC bytes is 0.
-
-    Parameters
-    ----------
-    data : bytes
-        The buffer.
-    start, stop : int
-        The byte range (default: all of ``data``).
-
-    Returns
-    -------
-    int
-        The 16-bit CRC.
-
-    References
-    ----------
-    .. [1] Garmin, FIT SDK, "FIT File Structure: CRC".
-    """
-    stop = len(data) if stop is None else stop
-    n = stop - start
-    if n <= 0:
-        return 0
-    pad = -n % _CRC_CHUNK
-    chunks = np.zeros(n + pad, np.uint8)
-    chunks[pad:] = np.frombuffer(data, np.uint8, n, start)
-    contrib = _CRC_POS[_CRC_COLUMN + chunks.reshape(-1, _CRC_CHUNK)]
-    crc = 0
-    for part in np.bitwise_xor.reduce(contrib, axis=1).tolist():
-        crc = _CRC_SHIFT_LO[crc & 0xFF] ^ _CRC_SHIFT_HI[crc >> 8] ^ part
-    return crc
-
-
-# --------------------------------------------------------------------------------------------
-# Pass 1: walk the record headers
-
-
-class _Stop(Exception):
-    """Decoding cannot go on at ``offset``."""
-
-    def __init__(self, reason: str, offset: int):
-        super().__init__(reason)
-        self.reason = reason
-        self.offset = offset
-
-
-@dataclass(eq=False)
-class _Definition:
-    """One definition message and the offsets of the data messages that use it."""
-
-    offset: int                                  # of the definition message
-    global_num: int
-    big_endian: bool
-    fields: list[tuple[int, int, int, int]]      # (field number, offset in message, size, base)
-    size: int                                    # data message size, header byte included
-    positions: list[int] = field(default_factory=list)     # normal headers
-    cpositions: list[int] = field(default_factory=list)    # compressed-timestamp headers
-
-
-@dataclass
-class _Scan:
-    """What the header walk found, and where it stopped."""
-
-    definitions: list[_Definition]
-    file_starts: list[int]
-    crc_ok: bool = True
-    error: str | None = None
-    error_offset: int | None = None
-
-
-def _parse_definition(buf: bytes, pos: int, n: int) -> tuple[_Definition, int]:
-    """The definition message at ``pos`` and its length in bytes."""
-    if pos + 6 > n:
-        raise _Stop("file is truncated inside a definition message", pos)
-    big = buf[pos + 2] != 0
-    order = "big" if big else "little"
-    global_num = int.from_bytes(buf[pos + 3:pos + 5], order)
-    nfields = buf[pos + 5]
-    end = pos + 6 + 3 * nfields
-    dev = buf[pos] & 0x20
-    if end + (1 if dev else 0) > n:
-        raise _Stop("file is truncated inside a definition message", pos)
-    fields = []
-    offset = 1
-    for i in range(pos + 6, end, 3):
-        size = buf[i + 1]
-        fields.append((buf[i], offset, size, buf[i + 2] & 0x1F))
-        offset += size
-    if dev:
-        ndev = buf[end]
-        start = end + 1
-        end = start + 3 * ndev
-        if end > n:
-            raise _Stop("file is truncated inside a definition message", pos)
-        offset += sum(buf[start + 1:end:3])
-    return _Definition(pos, global_num, big, fields, offset), end - pos
-
-
-def _scan(buf: bytes) -> _Scan:
-    """Walk every FIT file in ``buf``; collect definitions and data message offsets."""
-    n = len(buf)
-    out = _Scan([], [])
-    pos = 0
-    try:
-        while True:
-            start = pos
-            if n - pos < 12 or buf[pos + 8:pos + 12] != b".FIT":
-                what = "another FIT header or the end" if pos else "a FIT header"
-                raise _Stop(f"not a FIT file: expected {what}, found no .FIT signature", pos)
-            header_size = buf[pos]
-            if header_size < 12 or pos + header_size > n:
-                raise _Stop(f"invalid FIT header size {header_size}", pos)
-            if header_size >= 14:
-                stored = int.from_bytes(buf[pos + 12:pos + 14], "little")
-                if stored and stored != fit_crc16(buf, pos, pos + 12):
-                    out.crc_ok = False
-            data_end = pos + header_size + int.from_bytes(buf[pos + 4:pos + 8], "little")
-            out.file_starts.append(pos)
-            pos += header_size
-            end = min(data_end, n)
-            # per header byte: size of its data message (0: none) and where its offsets go
-            sizes = [0] * 256
-            appends: list = [None] * 256
-            owners: list = [None] * 256
-            h = 0
-            while pos < end:
-                h = buf[pos]
-                s = sizes[h]
-                if s:
-                    appends[h](pos)
-                    pos += s
-                elif h & 0xC0 == 0x40:
-                    d, length = _parse_definition(buf, pos, n)
-                    out.definitions.append(d)
-                    local = h & 0x0F
-                    for hh in (local, local | 0x10, local | 0x20, local | 0x30):
-                        sizes[hh] = d.size
-                        appends[hh] = d.positions.append
-                        owners[hh] = d.positions
-                    if local < 4:
-                        first = 0x80 | local << 5
-                        sizes[first:first + 32] = [d.size] * 32
-                        appends[first:first + 32] = [d.cpositions.append] * 32
-                        owners[first:first + 32] = [d.cpositions] * 32
-                    pos += length
-                else:
-                    local = (h >> 5) & 0x03 if h & 0x80 else h & 0x0F
-                    raise _Stop(f"data message of local type {local}, which has no definition",
-                                pos)
-            if pos > n:
-                start_of_last = owners[h].pop()
-                raise _Stop("file is truncated inside a data message",
-                            start_of_last)
-            if pos < data_end:
-                raise _Stop("file is truncated before the data size its header "
-                            "gives", pos)
-            if pos + 2 > n:
-                raise _Stop("file is truncated before its CRC", pos)
-            if fit_crc16(buf, start, pos + 2) != 0:
-                out.crc_ok = False
-            pos += 2
-            if pos >= n:
-                return out
-    except _Stop as stop:
-        out.error, out.error_offset = stop.reason, stop.offset
-    return out
-
-
-# --------------------------------------------------------------------------------------------
 # Pass 2: gather and convert fields
 
 
@@ -479,15 +244,15 @@ _PLANS: dict[tuple, _Plan] = {}
 _MAX_PLANS = 4096
 
 
-def _make_plan(d: _Definition, spec: _Message) -> _Plan:
+def _make_plan(d: Definition, spec: _Message) -> _Plan:
     order = ">" if d.big_endian else "<"
     names, formats, offsets = [], [], []
     fields: dict[int, tuple[str, int]] = {}
     for num, offset, size, base in d.fields:
         if num not in spec.fields or num in fields:
             continue
-        base = base if base in _BASE_TYPES else _BYTE      # as the FIT SDK reads them
-        kind, base_size, _ = _BASE_TYPES[base]
+        base = base if base in BASE_TYPES else BYTE_TYPE      # as the FIT SDK reads them
+        kind, base_size, _ = BASE_TYPES[base]
         if size == 0 or size % base_size:
             continue          # misfit size (COROS): the field is missing, the rest is read
         if kind == "S":
@@ -504,8 +269,8 @@ def _make_plan(d: _Definition, spec: _Message) -> _Plan:
     numbers = tuple(
         num for num, (_, base) in fields.items()
         if spec.fields[num].kind == "num" and spec.fields[num].name in spec.kinds
-        and base not in (_STRING, _BYTE))
-    invalid = [_BASE_TYPES[fields[num][1]][2] for num in numbers]
+        and base not in (STRING_TYPE, BYTE_TYPE))
+    invalid = [BASE_TYPES[fields[num][1]][2] for num in numbers]
     return _Plan(
         np.dtype({"names": names, "formats": formats, "offsets": offsets,
                   "itemsize": d.size}),
@@ -515,7 +280,7 @@ def _make_plan(d: _Definition, spec: _Message) -> _Plan:
         np.array([spec.fields[num].offset or 0.0 for num in numbers]).reshape(-1, 1))
 
 
-def _plan(key: tuple, d: _Definition, spec: _Message) -> _Plan:
+def _plan(key: tuple, d: Definition, spec: _Message) -> _Plan:
     plan = _PLANS.get(key)
     if plan is None:
         if len(_PLANS) >= _MAX_PLANS:
@@ -526,7 +291,7 @@ def _plan(key: tuple, d: _Definition, spec: _Message) -> _Plan:
 
 def _valid(values: np.ndarray, base: int) -> np.ndarray:
     """Which raw values are not the FIT invalid value of their base type."""
-    numpy_kind, _, invalid = _BASE_TYPES.get(base, _BASE_TYPES[_BYTE])
+    numpy_kind, _, invalid = BASE_TYPES.get(base, BASE_TYPES[BYTE_TYPE])
     if numpy_kind == "B":
         return ~np.all(values == 0xFF, axis=1)
     if invalid is None:
@@ -573,7 +338,7 @@ def _times(values: np.ndarray, valid: np.ndarray) -> np.ndarray:
     power-up instead of giving a date.
     """
     seconds, valid = _ints(values, valid)
-    valid &= (seconds >= _MIN_DATE_TIME) & (seconds <= 0xFFFFFFFF)
+    valid &= (seconds >= MIN_DATE_TIME) & (seconds <= 0xFFFFFFFF)
     return np.where(valid, (seconds + FIT_EPOCH_S) * _NS, _NAT)
 
 
@@ -601,13 +366,13 @@ class _Decoded:
     pending: dict[str, tuple[np.ndarray, np.ndarray, _Component]]
 
 
-def _layouts(definitions: list[_Definition]) -> dict[tuple, list[_Definition]]:
+def _layouts(definitions: list[Definition]) -> dict[tuple, list[Definition]]:
     """The used definitions that have messages, grouped by message and identical layout.
 
     Many devices repeat a definition before each lap or session; its messages are decoded
     together.
     """
-    groups: dict[tuple, list[_Definition]] = {}
+    groups: dict[tuple, list[Definition]] = {}
     for d in definitions:
         if d.global_num in _PROFILE and (d.positions or d.cpositions):
             key = (d.global_num, d.big_endian, d.size, tuple(d.fields))
@@ -615,7 +380,7 @@ def _layouts(definitions: list[_Definition]) -> dict[tuple, list[_Definition]]:
     return groups
 
 
-def _positions(defs: list[_Definition]) -> np.ndarray:
+def _positions(defs: list[Definition]) -> np.ndarray:
     """Offsets of all messages of ``defs``, ascending."""
     lists = [p for d in defs for p in (d.positions, d.cpositions) if p]
     if len(lists) == 1:
@@ -645,29 +410,29 @@ def _decode_layout(arr: np.ndarray, plan: _Plan, spec: _Message, positions: np.n
         f = spec.fields[num]
         values = rec[name]
         wanted = f.name in spec.kinds and num not in plan.numbers
-        if base == _STRING:
+        if base == STRING_TYPE:
             if wanted and f.kind == "text":
                 columns[f.name] = _strings(values)
             continue
         if not (wanted or f.components or f.subfield):
             continue
         valid = _valid(values, base)
-        if wanted and base != _BYTE:
+        if wanted and base != BYTE_TYPE:
             if f.kind == "text":
                 columns[f.name] = _names(values, valid, f.values)
             elif f.kind != "num":
                 columns[f.name] = _times(values, valid)
-        if f.subfield is not None and f.subfield[2] in plan.fields and base != _BYTE:
+        if f.subfield is not None and f.subfield[2] in plan.fields and base != BYTE_TYPE:
             sub_name, sub_values, ref_num, ref_raw = f.subfield
             ref_name, ref_base = plan.fields[ref_num]
-            if ref_base not in (_STRING, _BYTE):
+            if ref_base not in (STRING_TYPE, BYTE_TYPE):
                 ref = rec[ref_name]
                 applies = _valid(ref, ref_base) & np.isin(ref, list(ref_raw))
                 columns[sub_name] = _names(values, valid & applies, sub_values)
         if not f.components:
             continue
-        width = values.shape[1] if base == _BYTE else 8
-        ints, valid = (_as_int(values), valid) if base == _BYTE else _ints(values, valid)
+        width = values.shape[1] if base == BYTE_TYPE else 8
+        ints, valid = (_as_int(values), valid) if base == BYTE_TYPE else _ints(values, valid)
         for comp in f.components:
             if comp.name in own or comp.bit_offset >= 8 * width:
                 continue      # a field the message carries wins over a component
@@ -679,7 +444,7 @@ def _decode_layout(arr: np.ndarray, plan: _Plan, spec: _Message, positions: np.n
     return _Decoded(positions, resets, columns, pending)
 
 
-def _timestamps(arr: np.ndarray, scan: _Scan) -> tuple[np.ndarray, np.ndarray]:
+def _timestamps(arr: np.ndarray, scan: Scan) -> tuple[np.ndarray, np.ndarray]:
     """Full timestamps of compressed-timestamp messages: (message offsets, raw seconds).
 
     The accumulator starts at 0 in each chained file, is set by the timestamp field (253)
@@ -695,7 +460,7 @@ def _timestamps(arr: np.ndarray, scan: _Scan) -> tuple[np.ndarray, np.ndarray]:
             values.append((arr[cpos] & 0x1F).astype(np.int64))
             is_set.append(np.zeros(len(cpos), bool))
         for num, offset, size, base in d.fields:
-            numpy_kind, base_size, _ = _BASE_TYPES.get(base, _BASE_TYPES[_BYTE])
+            numpy_kind, base_size, _ = BASE_TYPES.get(base, BASE_TYPES[BYTE_TYPE])
             if num != _TIMESTAMP_FIELD or not (d.positions or d.cpositions):
                 continue
             if numpy_kind in ("S", "B", "f4", "f8") or size == 0 or size % base_size:
@@ -781,9 +546,10 @@ def _merge(spec: _Message, parts: list[_Decoded]) -> Columns:
 def decode_fast(data: bytes, name: str) -> FitMessages:
     """Decode the FIT messages runback reads, vectorised.
 
-    A drop-in for the fitparse-based decoder of :mod:`runback.io.fit` (the
-    ``DECODER(data, name)`` seam): the same values, the same decision on broken files,
-    many times faster (``benchmarks/fit_decode.py``).
+    The decoder :func:`runback.io.fit.read_fit` uses by default (its ``decoder(data,
+    name)`` parameter). Tested against the fitparse-based reference decoder of the tests
+    (``tests/fitkit/fitparse_decoder.py``): the same values, the same decision on broken
+    files, many times faster (``benchmarks/fit_decode.py``).
 
     Parameters
     ----------
@@ -812,7 +578,7 @@ def decode_fast(data: bytes, name: str) -> FitMessages:
     if not isinstance(data, bytes | bytearray | memoryview):
         raise TypeError(f"{name}: FIT data must be bytes, not {type(data).__name__}")
     buf = bytes(data)
-    scan = _scan(buf)
+    scan = scan_messages(buf)
     arr = np.frombuffer(buf, np.uint8)
     if any(d.cpositions for d in scan.definitions):
         ts_positions, ts_values = _timestamps(arr, scan)

@@ -42,7 +42,18 @@ from fitparse import profile
 
 from runback.schema import Columns
 
-__all__ = ["Columns", "FitMessages", "KINDS", "USED_FIELDS", "from_frame", "to_frame"]
+__all__ = ["Columns", "FitMessages", "KINDS", "USED_FIELDS", "from_frame", "to_frame",
+           "FIT_EPOCH_S", "MIN_DATE_TIME", "SEMICIRCLE_DEG", "FOOT_SPORTS"]
+
+# The FIT constants, for every decoder, the reader and the encoder of the tests.
+#: FIT time zero, 1989-12-31T00:00:00Z, in Unix seconds.
+FIT_EPOCH_S = 631065600
+#: ``date_time`` values below this count seconds from device power-up, not a date.
+MIN_DATE_TIME = 0x10000000
+#: Semicircles to degrees. [deg]
+SEMICIRCLE_DEG = 180.0 / 2**31
+#: Sports whose FIT cadence counts strides of one foot.
+FOOT_SPORTS = frozenset({"running", "walking", "hiking"})
 
 #: The messages and fields runback reads from FIT files.
 USED_FIELDS: dict[str, tuple[str, ...]] = {

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from runback.metrics.session import MAX_HR_BPM, PAUSE_S, timeline
+from runback.metrics.track import MAX_HR_BPM, PAUSE_S, timeline
 from runback.profile import AthleteProfile
 
 __all__ = [

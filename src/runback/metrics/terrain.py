@@ -6,7 +6,7 @@ or running dynamics; its grade is still unknown, so the caller blanks the terrai
 activities whose :func:`surface` is ``"treadmill"`` (docs/methods.md section 3).
 
 Grade. Altitude is interpolated against the cumulative horizontal distance of the
-activity (:class:`~runback.metrics.session.Track`: the record distance, else the GPS track)
+activity (:class:`~runback.metrics.track.Track`: the record distance, else the GPS track)
 on a 10 m grid. The grade of each 10 m interval is the altitude change over a centred
 50 m window divided by its length (the window is cut at the ends of the activity),
 clipped to +-0.45. An interval covered slower than 0.5 m/s (a pause inside it) has no
@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from runback.io.base import normalize_sport
-from runback.metrics.session import MIN_SPEED_M_S, Track, prepare_track
+from runback.metrics.track import MIN_SPEED_M_S, Track, prepare_track
 
 __all__ = [
     "SURFACES",
@@ -120,7 +120,7 @@ def terrain_metrics(samples: pd.DataFrame, **track_options) -> pd.DataFrame:
     samples : DataFrame
         Canonical ``samples`` table, one or many activities, rows in any order.
     **track_options
-        Passed to :func:`runback.metrics.session.prepare_track`.
+        Passed to :func:`runback.metrics.track.prepare_track`.
 
     Returns
     -------
@@ -137,7 +137,7 @@ def terrain_from_track(track: Track, *, min_speed_m_s: float = MIN_SPEED_M_S) ->
     Parameters
     ----------
     track : Track
-        From :func:`runback.metrics.session.prepare_track`.
+        From :func:`runback.metrics.track.prepare_track`.
     min_speed_m_s : float
         A 10 m interval covered more slowly has no grade. [m/s]
 

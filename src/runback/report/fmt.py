@@ -106,11 +106,20 @@ def percent(fraction, *, signed: bool = False) -> str:
     return f"{float(fraction) * 100:+.0f} %" if signed else f"{float(fraction) * 100:.0f} %"
 
 
-def ratio(v) -> str:
-    """An odds ratio (:func:`runback.display.ratio_text`, as the factor sentences show it)."""
-    from runback.display import ratio_text
-
-    return ratio_text(v)
+def ratio(v: object) -> str:
+    """An odds ratio or interval end: 2 significant figures below 10, whole numbers above,
+    ``>1000`` / ``<0.001`` beyond (such an end means "unbounded" in practice), ``-`` when
+    missing. Every table, sentence and chart shows ratios this way."""
+    if v is None or v is pd.NA:
+        return "-"
+    x = float(v)  # type: ignore[arg-type]
+    if math.isnan(x):
+        return "-"
+    if x > 1000:
+        return ">1000"
+    if x < 0.001:
+        return "<0.001"
+    return f"{x:.0f}" if x >= 9.95 else f"{x:.1f}" if x >= 0.095 else f"{x:.2g}"
 
 
 def pvalue(v) -> str:

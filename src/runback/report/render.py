@@ -118,7 +118,7 @@ def _svg(draw, size: tuple[float, float], title: str) -> Markup:
 
 
 def chart_list(*, weekly, daily, activities, flares, result, grid,
-               units: str) -> list[dict]:
+               units: str, wellness=None) -> list[dict]:
     """The report's charts as inline SVG, in the order shown.
 
     Parameters
@@ -132,6 +132,9 @@ def chart_list(*, weekly, daily, activities, flares, result, grid,
     grid : DataFrame or None
         The sensitivity grid (heatmap).
     units : {"metric", "imperial"}
+    wellness : DataFrame, optional
+        The ``wellness`` table; its chart is shown when a device recorded sleep, resting
+        heart rate or HRV.
 
     Returns
     -------
@@ -162,6 +165,12 @@ def chart_list(*, weekly, daily, activities, flares, result, grid,
          lambda ax: plots.plot_intensity(activities, ax=ax),
          "Running time in heart-rate zones 1-5 (50-100 % of HR max)."),
     ]
+    if wellness is not None and _device_wellness(wellness):
+        specs.append(("wellness", "Sleep, resting heart rate and HRV", WIDE,
+                      lambda ax: plots.plot_wellness(wellness, flares, ax=ax),
+                      "Per local day, from your watch or phone (the diary's sleep where you "
+                      "wrote it); shaded: flare-ups. Resting heart rate and HRV enter the "
+                      "factor analysis as deviations from your own 28-day baseline."))
     if result is not None:
         specs.append(("forest", "Factors before flare-ups: odds ratios", TALL,
                       lambda ax: plots.plot_factors(result, ax=ax),
@@ -174,6 +183,21 @@ def chart_list(*, weekly, daily, activities, flares, result, grid,
                       "a finding that holds only in one cell is fragile."))
     return [{"id": key, "title": title, "caption": caption, "svg": _svg(draw, size, title)}
             for key, title, size, draw, caption in specs]
+
+
+def _device_wellness(wellness: pd.DataFrame) -> bool:
+    """Whether a device (not only the diary) recorded wellness values."""
+    if wellness is None or wellness.empty or "source" not in wellness:
+        return False
+    return bool(wellness["source"].astype("string").fillna("").ne("diary").any())
+
+
+def wellness_sources(wellness: pd.DataFrame | None) -> list[str]:
+    """``"123 days: garmin"``, one line per source of the wellness table."""
+    if wellness is None or wellness.empty or "source" not in wellness:
+        return []
+    counts = wellness["source"].astype("string").fillna("unknown").value_counts()
+    return [f"{n} day{'s' if n != 1 else ''}: {src}" for src, n in counts.items()]
 
 
 # ----------------------------------------------------------------------------------------
@@ -431,6 +455,7 @@ def athlete_context(log, *, show_routes: bool = False, n_permutations: int | Non
                                       if pd.notna(r.median_days_without)
                                       else f"{r.flares_without}")}
                          for r in iv.itertuples()]
+    wellness = log.wellness
     period = ""
     if len(log.daily):
         period = f"{fmt.day(log.daily['date'].min())} to {fmt.day(log.daily['date'].max())}"
@@ -446,7 +471,8 @@ def athlete_context(log, *, show_routes: bool = False, n_permutations: int | Non
         "patterns": patterns,
         "window_days": window,
         "charts": chart_list(weekly=log.weekly, daily=log.daily, activities=acts,
-                             flares=flares, result=result, grid=grid, units=units),
+                             flares=flares, result=result, grid=grid, units=units,
+                             wellness=wellness),
         "routes": _route_cards(log, route_runs) if show_routes else None,
         "factors": factor_rows(result) if result is not None else [],
         "factor_power": result.power if result is not None else "",
@@ -463,6 +489,7 @@ def athlete_context(log, *, show_routes: bool = False, n_permutations: int | Non
             "warnings": [fmt.scrub_paths(w, roots) for w in res.warnings],
             "notes": [fmt.scrub_paths(n, roots) for n in log.notes if n not in profile_notes],
             "diary": diary_completeness(log.daily_pain) if has_diary else None,
+            "wellness": wellness_sources(wellness),
             "profile": profile_rows(log.profile),
             "timezones": timezone_rows(acts),
         },

@@ -344,7 +344,8 @@ def pattern_sentences(table: pd.DataFrame, *, window_days: int = 3) -> list[str]
 
     One line per pattern: how many of the checked flare-ups had it in their window, the
     share of comparison windows that had it, and the range chance alone gives in 90 % of
-    cases. Counts inside that range say so.
+    cases. No verdict: several patterns are looked at, so some fall outside their range by
+    luck; only the factor analysis's findings are claims.
 
     Parameters
     ----------
@@ -363,13 +364,10 @@ def pattern_sentences(table: pd.DataFrame, *, window_days: int = 3) -> list[str]
             continue
         lo, hi = int(r.chance_low), int(r.chance_high)
         chance = f"{lo}" if lo == hi else f"{lo} to {hi}"
-        verdict = ("within what chance gives" if lo <= r.hits <= hi
-                   else "more than chance usually gives" if r.hits > hi
-                   else "fewer than chance usually gives")
         out.append(f"{r.hits} of your last {r.n_flares} flare-up"
                    f"{'s' if r.n_flares != 1 else ''} came within {window_days} days after "
-                   f"{r.phrase}; {r.base_rate * 100:.0f} % of comparison windows held one, "
-                   f"so chance alone gives {chance} of {r.n_flares} ({verdict}).")
+                   f"{r.phrase}; so did {r.base_rate * 100:.0f} % of comparison windows, "
+                   f"where chance alone gives {chance} of {r.n_flares}.")
     return out
 
 

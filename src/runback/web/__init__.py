@@ -12,8 +12,9 @@ atomic, validated as the CSV reader validates). See :mod:`runback.web.app` for t
 on every request.
 """
 
-from runback.web.app import APP_CSP, REPORT_CSP, ServeConfig, create_app
+from runback.web.app import create_app
 from runback.web.athletes import Athlete
+from runback.web.config import APP_CSP, REPORT_CSP, ServeConfig
 from runback.web.server import is_loopback, needs_secret, new_token, open_url, serve_app
 
 __all__ = ["APP_CSP", "REPORT_CSP", "Athlete", "ServeConfig", "create_app", "is_loopback",

@@ -29,60 +29,21 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass, field
 
 from flask import Flask, Response, redirect, render_template, request, session
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError, CSRFProtect  # type: ignore[import-untyped]
 
 from runback import __version__
-from runback.web.athletes import Athlete
+from runback.web.config import (
+    APP_CSP,
+    LOOPBACK_NAMES,
+    REPORT_CSP,
+    SESSION_DAYS,
+    ServeConfig,
+)
 
 __all__ = ["ServeConfig", "create_app", "APP_CSP", "REPORT_CSP", "LOOPBACK_NAMES"]
-
-#: Content-Security-Policy of the application's pages.
-APP_CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; manifest-src 'self'; "
-           "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
-#: Content-Security-Policy of the served report (see the module docstring).
-REPORT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-              "form-action 'none'; base-uri 'none'; frame-ancestors 'none'; sandbox")
-#: Days a browser stays signed in after opening the address with the secret. [d]
-SESSION_DAYS = 30
-#: Host names that mean this computer.
-LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
-
-
-@dataclass
-class ServeConfig:
-    """What ``runback serve`` serves.
-
-    Attributes
-    ----------
-    athletes : list of Athlete
-        One athlete, or several with ``team``.
-    team : bool
-        Serve the coach view at ``/`` and each athlete under ``/a/<name>/``.
-    token : str, optional
-        The secret every request must carry; None on a loopback bind without --token.
-    prebuild : bool
-        Rebuild an athlete's report in the background after each save.
-    """
-
-    athletes: list[Athlete]
-    team: bool = False
-    token: str | None = None
-    prebuild: bool = False
-    by_name: dict[str, Athlete] = field(init=False)
-
-    def __post_init__(self) -> None:
-        if not self.athletes:
-            raise ValueError("no athlete to serve")
-        if not self.team and len(self.athletes) != 1:
-            raise ValueError("several athletes need the team view")
-        self.by_name = {a.name: a for a in self.athletes}
-        if len(self.by_name) != len(self.athletes):
-            raise ValueError("two athletes have the same name")
-
 
 def create_app(config: ServeConfig, *, secret_key: bytes | None = None) -> Flask:
     """The application.

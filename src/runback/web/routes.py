@@ -20,8 +20,8 @@ from runback.errors import RunbackError
 from runback.io.diary import check_entry, save_entry
 from runback.pain import ADVICE, RED_FLAG_TEXT, daily_pain, find_flares, red_flags
 from runback.web import forms
-from runback.web.app import REPORT_CSP, ServeConfig
 from runback.web.athletes import Athlete
+from runback.web.config import REPORT_CSP, ServeConfig
 
 __all__ = ["bp", "DIARY_WEEKS", "COACH_FLAG_DAYS"]
 

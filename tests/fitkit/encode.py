@@ -1,6 +1,6 @@
 """Write small, valid FIT activity files whose contents are known.
 
-Tests and the sample-data generator use :func:`encode_activity` to make FIT files with
+Tests, benchmarks and the sample-data generator use :func:`encode_activity` to make FIT files with
 known answers (an evening run in Denver crossing UTC midnight, a run-bike-run triathlon);
 :func:`encode_messages` writes any list of profile messages. Files are little-endian, with
 a 14-byte header carrying its own CRC and the file CRC at the end. Field numbers, base
@@ -39,14 +39,14 @@ import numpy as np
 import pandas as pd
 from fitparse import profile
 
+from runback.io.fit_messages import FIT_EPOCH_S, FOOT_SPORTS, SEMICIRCLE_DEG
+
 __all__ = ["encode_activity", "encode_messages", "fit_crc", "RECORD_MAP"]
 
 #: FIT time zero (UTC for ``date_time``, the local wall clock for ``local_date_time``).
-FIT_ZERO = pd.Timestamp("1989-12-31")
+FIT_ZERO = pd.Timestamp(FIT_EPOCH_S, unit="s")
 #: Degrees to semicircles.
-DEG_SEMICIRCLE = 2**31 / 180.0
-#: Sports whose FIT cadence counts strides of one foot.
-FOOT_SPORTS = frozenset({"running", "walking", "hiking"})
+DEG_SEMICIRCLE = 1.0 / SEMICIRCLE_DEG
 
 #: Canonical ``raw_samples`` column -> FIT ``record`` field.
 RECORD_MAP: dict[str, str] = {
