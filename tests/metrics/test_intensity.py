@@ -121,25 +121,46 @@ def test_session_load_methods():
     hist = pd.concat([hist, hr_histogram(hr_stream("strap_off", np.full(301, 150.0)))])
     p = AthleteProfile(hr_max=190, hr_rest=50, sex="male", threshold_pace_s_per_km=300)
     out = session_load(acts, hist, p).set_index("activity_id")
+    # session RPE is known for 3 of the 5 sessions with any load: it is the scale; the
+    # others are calibrated to it (never summed in other units)
     assert list(out["load_method"].astype(object).fillna("-")) == [
-        "trimp", "srpe", "rtss", "distance", "-", "srpe"]
-    # 60 * 0.5 * 0.64 * e^0.96
-    assert out.loc["hr", "load"] == pytest.approx(60 * 0.32 * np.exp(0.96))
-    assert out.loc["hr", "trimp"] == out.loc["hr", "load"]
-    assert out.loc["hr", "srpe"] == pytest.approx(5 * 60)
-    # 6 x 60 min
+        "srpe", "srpe", "srpe (from rtss)", "srpe (from distance)", "-", "srpe"]
+    # 60 * 0.5 * 0.64 * e^0.96: TRIMP is kept as a column, the load is on the sRPE scale
+    assert out.loc["hr", "trimp"] == pytest.approx(60 * 0.32 * np.exp(0.96))
+    assert out.loc["hr", "load"] == pytest.approx(5 * 60)
     assert out.loc["rpe", "load"] == pytest.approx(360.0)
     assert np.isnan(out.loc["rpe", "trimp"])
-    # 10 km in 50 min at a 5:00 threshold pace: v / v_thr = 1 -> 50/60 h * 1 * 100 = 83.33
-    assert out.loc["pace", "load"] == pytest.approx(100 * 3000 / 3600)
-    # a ride with no HR nor RPE: the running threshold does not apply -> 30 km
-    assert out.loc["km", "load"] == 30.0
+    # rTSS-like of 10 km in 60 min at a 5:00 threshold pace: (2.78 / 3.33)^2 * 100 = 69.4;
+    # sRPE / rTSS over the three sessions with both: 4.32, 5.18, 3.46 -> median 4.32;
+    # the 50 min session's rTSS-like 83.3 reads as 83.3 * 4.32 = 360 sRPE units
+    assert out.loc["pace", "load"] == pytest.approx(100 * 3000 / 3600 * 300 / (
+        100 * (10000 / 3600 / (1000 / 300)) ** 2), rel=1e-6)
+    # a ride with neither HR nor RPE: 30 km at the median 30 sRPE units per km
+    assert out.loc["km", "load"] == pytest.approx(900.0)
     assert np.isnan(out.loc["none", "load"])
     assert out.loc["strap_off", "load"] == pytest.approx(4 * 60)
     assert out.loc["strap_off", "trimp"] > 0
-    # 120 / 190 = 63 % of HR max: zone 2 for the whole hour
+    # 120 / 190 = 63 % of HR max: zone 2 for the whole hour; no heart rate is missing, not 0
     assert out.loc["hr", "hr_z2_s"] == 3600.0
     assert np.isnan(out.loc["rpe", "hr_z2_s"])
+    assert np.isnan(out.loc["rpe", "hi_intensity_s"])
+
+
+def test_trimp_is_the_scale_when_most_sessions_have_heart_rate():
+    streams = [hr_stream(f"hr{i}", np.full(3601, 120.0 + 5 * i)) for i in range(3)]
+    hist = pd.concat([hr_histogram(s) for s in streams])
+    acts = pd.DataFrame({
+        "activity_id": ["hr0", "hr1", "hr2", "watch_off"],
+        "sport": ["running"] * 4,
+        "moving_time_s": [3600.0] * 4,
+        "distance_m": [10000.0, 11000.0, 12000.0, 10000.0],
+    })
+    p = AthleteProfile(hr_max=190, hr_rest=50, sex="male")
+    out = session_load(acts, hist, p).set_index("activity_id")
+    assert list(out["load_method"]) == ["trimp", "trimp", "trimp", "trimp (from distance)"]
+    per_km = np.median(out.loc[["hr0", "hr1", "hr2"], "trimp"] / [10, 11, 12])
+    assert out.loc["watch_off", "load"] == pytest.approx(10 * per_km)
+    assert np.isnan(out.loc["watch_off", "trimp"])
 
 
 def test_session_load_rtss_uses_grade_adjusted_pace():

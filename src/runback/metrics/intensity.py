@@ -52,6 +52,9 @@ LOAD_METHODS = ("trimp", "srpe", "rtss", "distance")
 #: Heart-rate time must cover this share of the moving time for TRIMP to be the load
 #: [unverified]: a strap that drops out after minutes would understate the session.
 MIN_HR_COVERAGE = 0.5
+#: A load method is the athlete's scale when it is known for at least this share of the
+#: sessions whose load is known at all [unverified].
+MIN_SCALE_SHARE = 0.5
 #: Sports whose speed the running threshold pace applies to.
 _RTSS_SPORTS = frozenset({"running"})
 
@@ -289,8 +292,8 @@ def one_scale(candidates: dict[str, np.ndarray], minutes_s: np.ndarray
     """Every session's load on one scale: the athlete's most available method.
 
     TRIMP, session RPE, rTSS-like and kilometres are different units and are never summed.
-    The method known for the most sessions (ties: the order of :data:`LOAD_METHODS`) is the
-    athlete's scale. A session without it is calibrated from the next method it has: its
+    The first method of :data:`LOAD_METHODS` known for at least :data:`MIN_SCALE_SHARE` of
+    the sessions is the athlete's scale (else the one known for the most). A session without it is calibrated from the next method it has: its
     value times the median ratio of the two over the sessions that have both; failing
     that, from its moving time at the median load per minute. ``method`` names the scale,
     with ``" (from <other>)"`` for a calibrated session; empty when nothing is known.
@@ -304,10 +307,12 @@ def one_scale(candidates: dict[str, np.ndarray], minutes_s: np.ndarray
     """
     n = len(minutes_s)
     counts = {m: int(np.isfinite(v).sum()) for m, v in candidates.items()}
-    if not any(counts.values()):
+    known = int(np.any([np.isfinite(v) for v in candidates.values()], axis=0).sum())
+    if not known:
         return np.full(n, np.nan), np.full(n, "", dtype=object)
     order = list(candidates)
-    primary = max(order, key=lambda m: (counts[m], -order.index(m)))
+    enough = [m for m in order if counts[m] >= MIN_SCALE_SHARE * known]
+    primary = enough[0] if enough else max(order, key=lambda m: (counts[m], -order.index(m)))
     load = np.array(candidates[primary], dtype=float)
     method = np.where(np.isfinite(load), primary, "").astype(object)
     for other in order:
