@@ -100,3 +100,34 @@ def test_each_athlete_section_keeps_the_report_order(team):
     alpha = [s for s in o.sections if s and s.startswith("athlete-alpha-runner-")]
     assert alpha == [f"athlete-alpha-runner-{s}" for s in
                      ("summary", "charts", "factors", "data-quality", "method", "disclaimer")]
+
+
+def test_the_squad_findings_come_first_and_rows_never_show_own_tests(team):
+    logs, html = team
+    squad = section(html, "team-findings")
+    assert html.index('id="team-findings"') < html.index('id="team"')
+    text = text_of(squad)
+    assert "Pooled over every athlete with a diary" in text
+    # two short seasons: too few pooled flare-ups to test, and the page says so
+    assert "no factor can be told apart from chance yet" in text
+    rows = text_of(section(html, "team"))
+    # without a squad finding a row never names the athlete's own strongest result
+    assert "no squad finding" in rows
+    assert "strongest" not in rows
+
+
+def test_shrunk_estimates_read_per_squad_finding():
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from runback.report.team import _shrunk
+
+    squad = SimpleNamespace(
+        findings=[{"factor": "descent", "sentence": "s"}],
+        athletes=pd.DataFrame({"athlete": ["a", "a", "b"],
+                               "factor": ["descent", "climb", "descent"],
+                               "odds_ratio": [2.0, 1.1, 1.5], "ci_low": [1.2, 0.5, 0.9],
+                               "ci_high": [3.3, 2.0, 2.4]}))
+    assert _shrunk(squad, "a") == "descent: 2.0 per SD (1.2 to 3.3), shrunk toward the squad"
+    assert _shrunk(squad, "c") == ""

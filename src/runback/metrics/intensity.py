@@ -289,13 +289,14 @@ def session_load(activities: pd.DataFrame, hist: pd.DataFrame,
 
 def one_scale(candidates: dict[str, np.ndarray], minutes_s: np.ndarray
               ) -> tuple[np.ndarray, np.ndarray]:
-    """Every session's load on one scale: the athlete's most available method.
+    """Every session's load on one scale: the athlete's preferred, well-covered method.
 
     TRIMP, session RPE, rTSS-like and kilometres are different units and are never summed.
     The first method of :data:`LOAD_METHODS` known for at least :data:`MIN_SCALE_SHARE` of
-    the sessions is the athlete's scale (else the one known for the most). A session without it is calibrated from the next method it has: its
-    value times the median ratio of the two over the sessions that have both; failing
-    that, from its moving time at the median load per minute. ``method`` names the scale,
+    the sessions is the athlete's scale (else the one known for the most). A session
+    without it is calibrated from the next method it has: its value times the median ratio
+    of the two over the sessions that have both (at least 3); failing that, from its moving
+    time at the median load per minute. ``method`` names the scale,
     with ``" (from <other>)"`` for a calibrated session; empty when nothing is known.
 
     Parameters

@@ -127,6 +127,8 @@ def render_team(athletes, *, title: str | None = None, show_routes: bool = False
     str
         The HTML.
     """
+    athletes = list(athletes)
+    squad = _squad(athletes)
     taken: set[str] = set()
     rows, sections, flagged = [], [], []
     for name, log in athletes:
@@ -136,11 +138,58 @@ def render_team(athletes, *, title: str | None = None, show_routes: bool = False
         ctx = athlete_context(log, show_routes=show_routes, n_permutations=n_permutations,
                               prefix=f"athlete-{slug}-", result=result)
         row = team_row(name, slug, log, result)
+        if squad is not None and log.has_diary:
+            # one family for the squad: a row shows the squad's findings as this athlete's
+            # shrunk estimates, never the athlete's own tests, 14 more per athlete
+            row["factor"] = (_shrunk(squad, name) if squad.findings else "") or (
+                "no squad finding (own analysis in the report below)")
         rows.append(row)
         sections.append({"name": name, "id": f"athlete-{slug}", "a": ctx})
         if row["red_flag"]:
             flagged.append({"name": name, "href": row["red_flag_href"],
                             "flags": ctx["red_flags"]})
+    squad_lines = _squad_lines(squad)
     return environment().get_template("team.html.j2").render(
         title=title or "Team report", rows=rows, sections=sections, flagged=flagged,
-        recent_days=RECENT_DAYS, spark_weeks=SPARK_WEEKS, version=__version__)
+        squad=squad_lines, recent_days=RECENT_DAYS, spark_weeks=SPARK_WEEKS,
+        version=__version__)
+
+
+def _squad(athletes) -> object | None:
+    """The squad's pooled analysis (runback.cohort), or None with fewer than 2 diaries."""
+    if sum(1 for _, log in athletes if log.has_diary) < 2:
+        return None
+    from runback.cohort import pooled_for_team
+
+    return pooled_for_team(athletes)
+
+
+def _squad_lines(squad) -> list[str]:
+    """The squad's shared findings, or why there is none."""
+    if squad is None:
+        return []
+    if squad.findings:
+        return [f["sentence"] for f in squad.findings]
+    if squad.power == "descriptive only":
+        return [f"Pooled over the squad ({squad.n_onsets} usable flare-ups), no factor can "
+                "be told apart from chance yet."]
+    return [f"Nothing stands out across the squad: pooled over {squad.n_athletes} athletes "
+            f"and {squad.n_onsets} flare-ups, no factor came before flare-ups more often "
+            "than chance would explain (at a false discovery rate of 10 %)."]
+
+
+def _shrunk(squad, name: str) -> str:
+    """The athlete's own estimates of the squad's findings, shrunk toward the squad's."""
+    a = squad.athletes
+    if a is None or a.empty:
+        return ""
+    parts = []
+    for f in squad.findings:
+        mine = a[(a["athlete"] == name) & (a["factor"] == f["factor"])]
+        if mine.empty or pd.isna(mine["odds_ratio"].iloc[0]):
+            continue
+        r = mine.iloc[0]
+        parts.append(f"{str(f['factor']).replace('_', ' ')}: {fmt.ratio(r['odds_ratio'])} per "
+                     f"SD ({fmt.ratio(r['ci_low'])} to {fmt.ratio(r['ci_high'])}), shrunk "
+                     "toward the squad")
+    return "; ".join(parts)
