@@ -23,7 +23,9 @@ def team(tmp_path_factory):
         "charlie": dict(km=9.0, label="Charlieloop", start="2025-05-05", diary=False),
     }
     logs = [(name, load(write_athlete(root / name, **kw), cache)) for name, kw in specs.items()]
-    return logs, render_team(logs, title="Squad <B>")
+    from runback.cohort import pooled_for_team
+
+    return logs, render_team(logs, title="Squad <B>", squad=pooled_for_team(logs))
 
 
 def athlete_section(html: str, slug: str) -> str:

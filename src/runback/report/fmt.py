@@ -107,7 +107,8 @@ def percent(fraction, *, signed: bool = False) -> str:
 
 
 def ratio(v: object) -> str:
-    """An odds ratio or interval end: 2 significant figures below 10, whole numbers above,
+    """An odds ratio or interval end: 2 significant figures below 10 (one decimal from 1),
+    whole numbers above,
     ``>1000`` / ``<0.001`` beyond (such an end means "unbounded" in practice), ``-`` when
     missing. Every table, sentence and chart shows ratios this way."""
     if v is None or v is pd.NA:
@@ -119,7 +120,7 @@ def ratio(v: object) -> str:
         return ">1000"
     if x < 0.001:
         return "<0.001"
-    return f"{x:.0f}" if x >= 9.95 else f"{x:.1f}" if x >= 0.095 else f"{x:.2g}"
+    return f"{x:.0f}" if x >= 9.95 else f"{x:.1f}" if x >= 0.995 else f"{x:.2g}"
 
 
 def pvalue(v) -> str:

@@ -108,7 +108,7 @@ def team_row(name: str, slug: str, log, result) -> dict:
 
 
 def render_team(athletes, *, title: str | None = None, show_routes: bool = False,
-                n_permutations: int | None = None) -> str:
+                n_permutations: int | None = None, squad=None) -> str:
     """The coach's page over several athletes.
 
     Parameters
@@ -120,7 +120,11 @@ def render_team(athletes, *, title: str | None = None, show_routes: bool = False
     show_routes : bool
         Draw route shapes in each athlete's section (off by default, for privacy).
     n_permutations : int, optional
-        Circular shifts for each factor analysis (default: all).
+        Ignored (kept for old callers).
+    squad : CohortResult, optional
+        The squad's pooled analysis (:func:`runback.cohort.pooled_for_team` of the same
+        athletes): its findings come first, and each row shows the athlete's shrunk
+        estimate of them instead of the athlete's own tests.
 
     Returns
     -------
@@ -128,7 +132,6 @@ def render_team(athletes, *, title: str | None = None, show_routes: bool = False
         The HTML.
     """
     athletes = list(athletes)
-    squad = _squad(athletes)
     taken: set[str] = set()
     rows, sections, flagged = [], [], []
     for name, log in athletes:
@@ -153,15 +156,6 @@ def render_team(athletes, *, title: str | None = None, show_routes: bool = False
         title=title or "Team report", rows=rows, sections=sections, flagged=flagged,
         squad=squad_lines, recent_days=RECENT_DAYS, spark_weeks=SPARK_WEEKS,
         version=__version__)
-
-
-def _squad(athletes) -> object | None:
-    """The squad's pooled analysis (runback.cohort), or None with fewer than 2 diaries."""
-    if sum(1 for _, log in athletes if log.has_diary) < 2:
-        return None
-    from runback.cohort import pooled_for_team
-
-    return pooled_for_team(athletes)
 
 
 def _squad_lines(squad) -> list[str]:
