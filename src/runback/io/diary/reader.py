@@ -20,11 +20,7 @@ from runback.io.diary.parse import (
     _records,
     _sniff_delimiter,
 )
-from runback.io.diary.vocab import (
-    DIARY_COLUMNS,
-    KNOWN_COLUMNS,
-    MAX_DIARY_BYTES,
-)
+from runback.io.diary.vocab import DIARY_COLUMNS, KNOWN_COLUMNS, MAX_DIARY_BYTES
 
 
 @dataclass

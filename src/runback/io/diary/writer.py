@@ -27,13 +27,8 @@ from runback.io.diary.parse import (
     _records,
     _sniff_delimiter,
 )
-from runback.io.diary.reader import (
-    _read_bytes,
-)
-from runback.io.diary.vocab import (
-    DIARY_COLUMNS,
-    KNOWN_COLUMNS,
-)
+from runback.io.diary.reader import _read_bytes
+from runback.io.diary.vocab import DIARY_COLUMNS, KNOWN_COLUMNS
 
 
 def append_entry(path: str | os.PathLike[str], entry: dict[str, object], *,
