@@ -211,7 +211,7 @@ def test_failed_write_leaves_the_original_intact(tmp_path, monkeypatch):
     def broken_replace(src, dst):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(diary.os, "replace", broken_replace)
+    monkeypatch.setattr(diary.writer.os, "replace", broken_replace)
     with pytest.raises(DiaryError, match="d.csv.*not written"):
         append_entry(path, {"date": "2025-03-02", "pain": 1})
     assert path.read_bytes() == before
