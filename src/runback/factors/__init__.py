@@ -56,7 +56,8 @@ from runback.factors.family import (
 __all__ = [
     "AGGREGATIONS", "BASE", "BY_NAME", "COLD_C", "FACTORS", "MODELS", "Factor", "Source",
     "custom_factor", "model_of",
-    "MAX_DAYS_SINCE", "POOLED_WASHOUT_FLOOR", "WASHOUT_D", "at_risk", "case_crossover_design", "comparison_days",
+    "MAX_DAYS_SINCE", "POOLED_WASHOUT_FLOOR", "WASHOUT_D", "at_risk", "case_crossover_design",
+    "comparison_days",
     "estimate_washout", "mark_flares", "referent_days", "resolve_washout", "window_exposure",
     "FDR", "MAX_CI_DECADES", "MAX_OR", "MIN_ONSETS_FINDING", "FactorResult",
     "benjamini_hochberg", "case_crossover", "fit_design", "power_label", "sensitivity_grid",
