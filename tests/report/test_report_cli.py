@@ -67,6 +67,7 @@ def test_team_command_over_the_sample_team(tmp_path):
     html = out.read_text(encoding="utf-8")
     o = outline(html)
     assert o.sections[0] == "team-red-flags"
+    assert o.sections[1] == "team-findings"     # two diaries: the squad's pooled analysis
     assert 'href="#athlete-ben-red-flags"' in section(html, "team-red-flags")
     for name in ("ana", "ben", "dana"):
         assert f'<a href="#athlete-{name}">{name}</a>' in section(html, "team")

@@ -81,8 +81,13 @@ def team(dirs, diary_name, output, show_routes, title, permutations, tz, strict,
                         diary=diary if os.path.isfile(diary) else None)
             _echo_red_flags(log.red_flags)
             athletes.append((name, log))
+        squad = None
+        if sum(1 for _, log in athletes if log.has_diary) >= 2:
+            from runback.cohort import pooled_for_team
+
+            squad = pooled_for_team(athletes)
         html = render_team(athletes, title=title, show_routes=show_routes,
-                           n_permutations=permutations)
+                           n_permutations=permutations, squad=squad)
     except RunbackError as e:
         raise click.ClickException(str(e)) from e
     _write_report(output, html)

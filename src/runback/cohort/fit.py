@@ -83,9 +83,11 @@ def athlete_fit(daily: pd.DataFrame, *, window_days: int = WINDOW_D,
         The design (exposures per the athlete's person-SD) and the fit table
         (:data:`FIT_COLUMNS`).
     """
-    from runback.factors import case_crossover_design, fit_design
+    from runback.factors import POOLED_WASHOUT_FLOOR, case_crossover_design, fit_design
 
-    design = case_crossover_design(daily, window_days=window_days, washout_days=washout_days)
+    # a pooled model shows biases one season cannot: the washout floor is longer
+    design = case_crossover_design(daily, window_days=window_days, washout_days=washout_days,
+                                   washout_floor=POOLED_WASHOUT_FLOOR)
     scaled = _scale(design)
     if scaled.empty:
         return scaled, _blank_fit()
