@@ -18,6 +18,7 @@ claimed.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from collections.abc import Iterable, Sequence
@@ -397,7 +398,8 @@ def fit_design(design: pd.DataFrame, *, factors: Iterable[Factor | str] | None =
     sds = dict(design.attrs.get("sd", {}))
     sources = dict(design.attrs.get("source", {}))
     if not sources:
-        sources = {f.name: f.sources[0] for f in chosen}
+        # a pooled design is in each athlete's SD already: effects per SD, no runner unit
+        sources = {f.name: dataclasses.replace(f.sources[0], step=math.nan) for f in chosen}
         sds = sds or {f.name: 1.0 for f in chosen}
     done: dict[str, dict[str, Any]] = {}
     for f in chosen:
