@@ -3,7 +3,7 @@
 The input is the ``pain`` table of :func:`runback.io.diary.read_diary`. A day without a
 diary entry is *not logged*: it is absent from :func:`daily_pain`, never a pain of 0.
 
-Flare-ups follow science.md section 5 (Ostelo et al. 2008; Farrar et al. 2001 for the
+Flare-ups follow docs/methods.md section 5 (Ostelo et al. 2008; Farrar et al. 2001 for the
 minimal important change of about 2 points or 30 % on the 0-10 scale). Red flags follow
 section 7 (NICE NG59 and CKS): they prompt a doctor's assessment and never reassure.
 """
@@ -126,7 +126,7 @@ def daily_pain(pain: pd.DataFrame) -> pd.DataFrame:
 def find_flares(daily_pain: pd.DataFrame, *, k: float = 2.0, baseline_days: int = 14,
                 min_logged: int = 7, end_after: int = 2, min_gap: int = 7,
                 rule: str = "absolute") -> pd.DataFrame:
-    """Flare-up episodes in a daily pain series (science.md section 5).
+    """Flare-up episodes in a daily pain series (docs/methods.md section 5).
 
     With B_d the median pain over days d-14..d-1 that are logged and not flare days (not
     inside an earlier episode, not marked by the user), defined when at least 7 such days
@@ -258,7 +258,7 @@ def flare_days(flares: pd.DataFrame, dates) -> pd.Series:
 def red_flags(pain: pd.DataFrame, flares: pd.DataFrame | None = None, *,
               persistent_days: int = 28, birth_year: int | None = None,
               age_range: tuple[int, int] = (20, 50)) -> pd.DataFrame:
-    """Red-flag signs in the diary, emergencies first (science.md section 7).
+    """Red-flag signs in the diary, emergencies first (docs/methods.md section 7).
 
     Parameters
     ----------
@@ -329,7 +329,7 @@ def red_flags(pain: pd.DataFrame, flares: pd.DataFrame | None = None, *,
 def intervention_summary(flares: pd.DataFrame, daily_pain: pd.DataFrame) -> pd.DataFrame:
     """Time from flare-up onset to resolution with and without each intervention.
 
-    Descriptive only (science.md section 9): runners choose what to do by how bad the
+    Descriptive only (docs/methods.md section 9): runners choose what to do by how bad the
     flare-up is, so a difference here is not an effect of the intervention.
 
     Parameters

@@ -161,7 +161,7 @@ def assemble_result(outcomes: list[FileOutcome], tables: list[BatchTables],
     guessed = (acts["n_samples"] == 0) & (surface == "treadmill") & ~acts["sub_sport"].isin(
         ["treadmill", "indoor_running", "virtual_activity"]).fillna(False)
     acts["surface"] = surface.mask(guessed, "unknown")
-    # a treadmill has no grade: its load counts, its terrain does not (science.md 3)
+    # a treadmill has no grade: its load counts, its terrain does not (docs/methods.md section 3)
     acts.loc[acts["surface"] == "treadmill", list(TERRAIN_COLUMNS)] = float("nan")
     acts["is_run"] = (acts["sport"] == "running").astype("boolean")
     acts = merge_duplicates(acts)

@@ -1,7 +1,7 @@
 """Calendar load tables: the runner's days and weeks, and the load metrics over them.
 
 Every function is pure. Daily series are indexed by consecutive local days; window
-lengths are parameters in days. Definitions follow science.md section 2:
+lengths are parameters in days. Definitions follow docs/methods.md section 2:
 
 - acute and chronic load: EWMA with lambda = 2/(N+1), N = 7 and 28 (Williams et al. 2017);
 - ACWR = acute / chronic, descriptive only (Lolli et al. 2019; Impellizzeri et al. 2021);

@@ -30,7 +30,7 @@ svg       figure_svg
 
 Stored tables are SI; ``units="imperial"`` shows miles and feet (:data:`UNITS`). The
 acute:chronic workload ratio is never drawn as a risk zone: it is descriptive only
-(science.md section 1).
+(docs/methods.md section 1).
 
 References
 ----------

@@ -241,7 +241,7 @@ def plot_load(daily: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Acute (7-day) and chronic (28-day) training load over the local days.
 
     The acute:chronic ratio is deliberately not drawn as a risk zone: it is descriptive
-    only (science.md section 1). Flare-up onsets are short ticks at the bottom.
+    only (docs/methods.md section 1). Flare-up onsets are short ticks at the bottom.
 
     Parameters
     ----------
