@@ -12,6 +12,7 @@ with several ``<Activity>``) returns one ``part`` per activity.
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import stat
@@ -125,6 +126,20 @@ def read_source(source: Source, name: str | None = None) -> bytes:
             raise ReadError(source_name(source, name), "expected a binary file object")
         return data
     raise TypeError(f"source must be a path, bytes or a binary file, not {type(source)!r}")
+
+
+def read_json(source: Source, name: str) -> object:
+    """The JSON document in ``source``.
+
+    Raises
+    ------
+    ReadError
+        When the file cannot be read or is not valid JSON.
+    """
+    try:
+        return json.loads(read_source(source, name))
+    except (ValueError, UnicodeDecodeError) as e:
+        raise ReadError(name, f"not valid JSON ({e})") from e
 
 
 def read_regular_file(path: str | os.PathLike[str], name: str,

@@ -21,13 +21,12 @@ read for the daily wellness table by :func:`read_fitbit_wellness`.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 import pandas as pd
 
 from runback.errors import NotAnActivityError, ReadError
-from runback.io.base import ParsedFile, Source, normalize_sport, read_source, source_name
+from runback.io.base import ParsedFile, Source, normalize_sport, read_json, source_name
 
 __all__ = ["read_fitbit_exercises", "read_fitbit_wellness", "FITBIT_SPORTS"]
 
@@ -104,11 +103,7 @@ def read_fitbit_exercises(source: Source, *, name: str | None = None) -> ParsedF
         JSON, but not a list of exercises; or an empty list.
     """
     name = source_name(source, name)
-    data = read_source(source, name)
-    try:
-        entries = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as e:
-        raise ReadError(name, f"not valid JSON ({e})") from e
+    entries = read_json(source, name)
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
         # another application's exercise.json: nothing to import, nothing broken
         raise NotAnActivityError(name, "not a Fitbit exercise list (expected a JSON list "
@@ -179,10 +174,7 @@ def read_fitbit_wellness(source: Source, *, name: str | None = None) -> pd.DataF
     from runback.io.garmin_wellness import observations
 
     name = source_name(source, name)
-    try:
-        entries = json.loads(read_source(source, name))
-    except (ValueError, UnicodeDecodeError) as e:
-        raise ReadError(name, f"not valid JSON ({e})") from e
+    entries = read_json(source, name)
     if not isinstance(entries, list):
         raise ReadError(name, "not a Fitbit sleep or resting heart-rate file (expected a list)")
     rows, known = [], False

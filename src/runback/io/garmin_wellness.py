@@ -18,12 +18,10 @@ Each file becomes observations (:func:`read_garmin_wellness`) that
 
 from __future__ import annotations
 
-import json
-
 import pandas as pd
 
 from runback.errors import NotWellnessError, ReadError
-from runback.io.base import Source, read_source, source_name
+from runback.io.base import Source, read_json, source_name
 
 __all__ = ["read_garmin_wellness", "OBSERVATION_COLUMNS", "observations"]
 
@@ -92,10 +90,7 @@ def read_garmin_wellness(source: Source, *, name: str | None = None) -> pd.DataF
         Not a Garmin wellness file (no field this reader knows).
     """
     name = source_name(source, name)
-    try:
-        days = json.loads(read_source(source, name))
-    except (ValueError, UnicodeDecodeError) as e:
-        raise ReadError(name, f"not valid JSON ({e})") from e
+    days = read_json(source, name)
     if isinstance(days, dict):
         days = [days]
     if not isinstance(days, list):
