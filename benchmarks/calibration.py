@@ -11,6 +11,13 @@ For each scenario, simulates seasons (``runback.simulate``), runs the factor ana
   kind is a finding;
 - bias: the median log odds ratio per SD of the planted factor.
 
+Cohort scenarios (``runback cohort``, the pooled analysis): cohorts of 24 athletes with a
+year each, analysed together. Printed: the share of cohorts with any pooled finding, the
+pooled per-factor type-I error, the power for a planted trigger, and as baseline, in the
+same run, the share of cohorts in which at least one athlete analysed alone shows a factor
+at q <= 0.10 (what a team table of per-athlete analyses showed). Target: a null cohort has
+a pooled finding in at most 1 of 10.
+
 Targets (issue "honest answers"): null seasons, a finding in at most 10 % of seasons and
 per-factor p <= 0.05 in 3-7 %; a planted trigger (OR >= 3, two years, >= 15 flare-ups,
 easing) found in >= 80 % and load, cold or sleep found in <= 10 %; a trail trigger is
@@ -19,7 +26,8 @@ seasons analysed with the previous design's rule: any onset is a case, only refe
 kept 7 days from a flare-up, referents of the same calendar month, each factor alone.
 
     python benchmarks/calibration.py            # full run
-    python benchmarks/calibration.py --quick    # under 5 minutes
+    python benchmarks/calibration.py --quick    # under 10 minutes
+    python benchmarks/calibration.py --cohorts 0  # single seasons only
 """
 
 from __future__ import annotations
@@ -63,6 +71,22 @@ SCENARIOS = {
 }
 QUICK = ("null, easing 21 d", "null, no easing", "null, HR on half the runs",
          "trail OR 3, easing", "descent OR 3, easing")
+#: Cohort scenarios: simulate_season keyword arguments for every athlete, and the factor
+#: the trigger should show as.
+COHORT_SCENARIOS = {
+    "cohort null, easing 21 d": ({"ease_days": 21}, None),
+    "cohort null, HR on half, build-up": ({"ease_days": 21, "hr_share": 0.5, "build": 0.5},
+                                          None),
+    "cohort trail OR 2, easing": ({"ease_days": 21, "trigger": "trail", "trigger_or": 2.0},
+                                  "uneven_terrain"),
+    "cohort trail OR 3, easing": ({"ease_days": 21, "trigger": "trail", "trigger_or": 3.0},
+                                  "uneven_terrain"),
+}
+COHORT_QUICK = ("cohort null, easing 21 d", "cohort trail OR 3, easing")
+#: Athletes per generated cohort, and the days simulated before each athlete's year (for
+#: the load averages to settle).
+COHORT_SIZE, BURN_IN_D = 24, 60
+
 #: Factors whose finding in a trigger season counts as a false finding.
 OFF_TARGET = ("distance", "acute_load", "chronic_load", "monotony", "intensity", "cold",
               "sleep", "stress", "distance_change", "session_spike", "climb")
@@ -86,6 +110,45 @@ def one(args):
         "coef": f["coef"].to_dict(),
         "target": target,
     }
+
+
+def one_cohort(args):
+    """One generated cohort of :data:`COHORT_SIZE` athletes, analysed pooled."""
+    from runback.cohort import Cohort
+
+    name, seed = args
+    kwargs, target = COHORT_SCENARIOS[name]
+    seasons = {f"a{i:02d}": simulate_season(100_000 + 1_000 * seed + i, days=365 + BURN_IN_D,
+                                            **kwargs).iloc[BURN_IN_D:]
+               for i in range(COHORT_SIZE)}
+    res = Cohort.from_daily(seasons).run(workers=1)
+    f = res.factors.set_index("factor")
+    found = {d["factor"] for d in res.findings}
+    own = res.athletes
+    return {
+        "onsets": int(res.n_onsets),
+        "flares": sum(int(d["flare_onset"].fillna(False).sum()) for d in seasons.values()),
+        "any": bool(found),
+        "p": f["p_value"].to_dict(),
+        "finding": {k: k in found for k in f.index},
+        "coef": {k: math.log(v) if v == v and v > 0 else math.nan
+                 for k, v in f["odds_ratio"].items()},
+        "alone_any": bool((own["own_q_value"] <= 0.10).any()),
+        "alone_target": (float((own.loc[own["factor"] == target, "own_q_value"] <= 0.10).mean())
+                         if target else math.nan),
+        "target": target,
+    }
+
+
+def summarise_cohorts(name: str, rows: list[dict]) -> str:
+    """One line per cohort scenario, the per-athlete baseline beside it."""
+    line = summarise(name, rows).replace("seasons", "cohorts")
+    alone = np.mean([r["alone_any"] for r in rows])
+    line += f"  | baseline, each athlete alone: any athlete with q<=0.10 {alone:6.1%}"
+    if rows[0]["target"] is not None:
+        line += (f", athletes who show the trigger alone "
+                 f"{np.nanmean([r['alone_target'] for r in rows]):6.1%}")
+    return line
 
 
 def summarise(name: str, rows: list[dict]) -> str:
@@ -140,6 +203,9 @@ def main(argv=None):
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--washout", default="auto", type=lambda v: v if v == "auto" else int(v))
     ap.add_argument("--referents", default="weeks")
+    ap.add_argument("--cohorts", type=int, default=None,
+                    help="generated cohorts per cohort scenario (0: none; default 50, "
+                         "quick 20)")
     ap.add_argument("--baseline", action="store_true",
                     help="also run the previous design: 7-day block after flare-ups")
     args = ap.parse_args(argv)
@@ -158,6 +224,18 @@ def main(argv=None):
         for name in names:
             print(summarise(name, out[name]))
         sys.stdout.flush()
+    n_cohorts = args.cohorts if args.cohorts is not None else (20 if args.quick else 50)
+    if n_cohorts:
+        names = COHORT_QUICK if args.quick else tuple(COHORT_SCENARIOS)
+        jobs = [(name, seed) for name in names for seed in range(n_cohorts)]
+        t0 = time.perf_counter()
+        with ProcessPoolExecutor(args.workers) as pool:
+            results = list(pool.map(one_cohort, jobs))
+        print(f"== cohorts of {COHORT_SIZE} athletes, a year each, pooled "
+              f"(runback cohort)  ({time.perf_counter() - t0:.0f} s)")
+        for name in names:
+            print(summarise_cohorts(name, [r for (n, _), r in zip(jobs, results, strict=True)
+                                           if n == name]))
 
 
 if __name__ == "__main__":

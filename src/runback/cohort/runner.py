@@ -67,9 +67,25 @@ def run_tasks(items: Sequence[AthleteSource], *, scheduler: str | None = None,
 
 
 def _gather(client, items, keys, task_kwargs) -> list[AthleteOutcome]:
+    """Each athlete's outcome as it completes, in the given order.
+
+    A result is fetched and released on the worker as soon as it is done, so a worker
+    never holds more than the athletes it is working on (memory per worker stays flat as
+    the cohort grows). A task lost with its worker is re-run by the scheduler.
+    """
+    from distributed import as_completed
+
     futures = [client.submit(athlete_task, s, key=k, pure=False, **task_kwargs)
                for s, k in zip(items, keys, strict=True)]
+    where = {f.key: i for i, f in enumerate(futures)}
+    outcomes: list[AthleteOutcome | None] = [None] * len(futures)
     try:
-        return client.gather(futures)
+        for future in as_completed(futures):
+            outcomes[where[future.key]] = future.result()
+            future.release()
     finally:
         client.cancel(futures)
+    done = [o for o in outcomes if o is not None]
+    if len(done) != len(items):
+        raise RunbackError("the Dask cluster returned fewer athletes than were sent")
+    return done
