@@ -18,6 +18,9 @@ same run, the share of cohorts in which at least one athlete analysed alone show
 at q <= 0.10 (what a team table of per-athlete analyses showed). Target: a null cohort has
 a pooled finding in at most 1 of 10.
 
+The single seasons' figures are written to the ``calibration`` section of
+``benchmarks/RESULTS.md``, the cohorts' to ``calibration_cohorts``.
+
 Targets (issue "honest answers"): null seasons, a finding in at most 10 % of seasons and
 per-factor p <= 0.05 in 3-7 %; a planted trigger (OR >= 3, two years, >= 15 flare-ups,
 easing) found in >= 80 % and load, cold or sleep found in <= 10 %; a trail trigger is
@@ -28,6 +31,7 @@ kept 7 days from a flare-up, referents of the same calendar month, each factor a
     python benchmarks/calibration.py            # full run
     python benchmarks/calibration.py --quick    # under 10 minutes
     python benchmarks/calibration.py --cohorts 0  # single seasons only
+    python benchmarks/calibration.py --seasons 0  # cohorts only
 """
 
 from __future__ import annotations
@@ -199,7 +203,8 @@ def run(names, seasons, options, workers):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer scenarios and seasons")
-    ap.add_argument("--seasons", type=int, default=None)
+    ap.add_argument("--seasons", type=int, default=None,
+                    help="seasons per scenario (0: none; default 300, quick 100)")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--washout", default="auto", type=lambda v: v if v == "auto" else int(v))
     ap.add_argument("--referents", default="weeks")
@@ -210,34 +215,41 @@ def main(argv=None):
                     help="also run the previous design: 7-day block after flare-ups")
     args = ap.parse_args(argv)
     names = QUICK if args.quick else tuple(SCENARIOS)
-    seasons = args.seasons or (100 if args.quick else 300)
+    seasons = args.seasons if args.seasons is not None else (100 if args.quick else 300)
     configs = [("runback", {"washout_days": args.washout, "referents": args.referents})]
     if args.baseline:
         configs.append(("baseline: previous design (referents-only 7-day block, month "
                         "referents, one factor at a time)",
                         {"washout_days": 7, "referents": "month", "symmetric": False,
                          "adjust": False}))
-    for label, options in configs:
-        t0 = time.perf_counter()
-        out = run(names, seasons, options, args.workers)
-        print(f"== {label}: {options}  ({time.perf_counter() - t0:.0f} s)")
-        for name in names:
-            print(summarise(name, out[name]))
-        sys.stdout.flush()
+    if seasons:
+        with record("calibration"):
+            for label, options in configs:
+                t0 = time.perf_counter()
+                out = run(names, seasons, options, args.workers)
+                print(f"== {label}: {options}  ({time.perf_counter() - t0:.0f} s)")
+                for name in names:
+                    print(summarise(name, out[name]))
+                sys.stdout.flush()
     n_cohorts = args.cohorts if args.cohorts is not None else (20 if args.quick else 50)
     if n_cohorts:
-        names = COHORT_QUICK if args.quick else tuple(COHORT_SCENARIOS)
-        jobs = [(name, seed) for name in names for seed in range(n_cohorts)]
-        t0 = time.perf_counter()
-        with ProcessPoolExecutor(args.workers) as pool:
-            results = list(pool.map(one_cohort, jobs))
-        print(f"== cohorts of {COHORT_SIZE} athletes, a year each, pooled "
-              f"(runback cohort)  ({time.perf_counter() - t0:.0f} s)")
-        for name in names:
-            print(summarise_cohorts(name, [r for (n, _), r in zip(jobs, results, strict=True)
-                                           if n == name]))
+        with record("calibration_cohorts"):
+            cohorts(COHORT_QUICK if args.quick else tuple(COHORT_SCENARIOS), n_cohorts,
+                    args.workers)
+
+
+def cohorts(names, n_cohorts: int, workers: int) -> None:
+    """Print the cohort scenarios' lines, :data:`COHORT_SIZE` athletes per cohort."""
+    jobs = [(name, seed) for name in names for seed in range(n_cohorts)]
+    t0 = time.perf_counter()
+    with ProcessPoolExecutor(workers) as pool:
+        results = list(pool.map(one_cohort, jobs))
+    print(f"== cohorts of {COHORT_SIZE} athletes, a year each, pooled (runback cohort)  "
+          f"({time.perf_counter() - t0:.0f} s)")
+    for name in names:
+        print(summarise_cohorts(name, [r for (n, _), r in zip(jobs, results, strict=True)
+                                       if n == name]))
 
 
 if __name__ == "__main__":
-    with record("calibration"):
-        main()
+    main()

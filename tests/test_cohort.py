@@ -205,3 +205,18 @@ def test_null_cohorts_stay_silent():
         result = Cohort.from_daily(null_cohort(seed)).run(workers=1)
         silent += not result.findings
     assert silent >= 9
+
+
+@pytest.mark.slow
+def test_a_mileage_build_up_is_not_a_pooled_finding():
+    """Runners building mileage through the year, flare-ups at random, easing after each.
+
+    The weeks after a flare-up are not at risk, so comparison days sit mostly before onsets,
+    earlier in the build, on lower load. Without the time trend in the model these 100
+    athletes gave chronic load, distance and climb as pooled findings (p < 0.005).
+    """
+    athletes = {f"a{i:03d}": season(500_000 + i, build=1.0) for i in range(100)}
+    result = Cohort.from_daily(athletes).run(workers=1)
+    assert not result.findings
+    factors = result.factors.set_index("factor")
+    assert factors.loc["chronic_load", "p_value"] > 0.05

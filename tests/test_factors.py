@@ -26,6 +26,7 @@ from runback.errors import SchemaError
 from runback.factors import model
 from runback.simulate import simulate_season
 
+#: Keys of ``runback factors --format json`` (docs/cli-contract.md).
 JSON_KEYS = {"n_onsets", "onsets", "power", "window_days", "washout_days", "method",
              "factors", "findings", "red_flags", "warnings"}
 FACTOR_KEYS = {"factor", "odds_ratio", "ci_low", "ci_high", "p_value", "q_value", "n_onsets",
@@ -96,6 +97,29 @@ def test_one_rule_for_cases_and_referents():
     # the days since the last flare-up day
     assert r["days_since"][day[pd.Timestamp("2024-03-19")]] == 26
     assert r["days_since"][day[pd.Timestamp("2024-01-15")]] == fx.MAX_DAYS_SINCE
+
+
+def test_the_time_trend_term_is_the_days_from_the_onset_and_comes_last_in_a_small_model():
+    daily = simulate_season(3, days=730)
+    design = fx.case_crossover_design(daily)
+    offset = design["days_from_onset"]
+    assert (offset[design["case"]] == 0).all()
+    assert (offset[~design["case"]] % 7 == 0).all() and (offset[~design["case"]] != 0).all()
+    assert (offset == (design["date"] - design["onset"]).dt.days).all()
+    # one season carries a term per 3 onsets: the recovery terms come before the trend
+    alone = fx.fit_design(design, ci=False).factors.set_index("factor")
+    assert "the time trend" not in alone.loc["cold", "adjusted_for"]
+    # strata of many seasons carry every term of the base set
+    parts = []
+    for i in range(8):
+        d = fx.case_crossover_design(simulate_season(10 + i, days=730))
+        d["stratum"] += 1000 * i
+        parts.append(d)
+    pooled = pd.concat(parts, ignore_index=True)
+    pooled.attrs = {"window_days": 3}
+    table = fx.fit_design(pooled, ci=False).factors.set_index("factor")
+    assert table.loc["cold", "adjusted_for"] == (
+        "running distance, days since the last flare-up, the time trend")
 
 
 def test_an_onset_after_an_unlogged_day_is_never_a_case_and_unlogged_days_never_compare():

@@ -399,12 +399,13 @@ def case_crossover_design(daily: pd.DataFrame, *, window_days: int = 3,
     -------
     DataFrame
         Columns ``stratum`` (int, one per usable onset), ``case`` (bool), ``date``,
-        ``onset``, ``days_since_flare`` [d], and one column per factor named after it
-        holding the window exposure in its source column's unit. ``attrs``: ``sd``
-        (factor -> person-SD of the exposure over every day of the span), ``source``
-        (factor -> Source used, or None), ``window_days``, ``washout_days``, ``counts``
-        (onsets, undated or too close to a flare-up, without referent, used) and
-        ``warnings``.
+        ``onset``, ``days_since_flare`` [d], ``days_from_onset`` (the day's date minus its
+        onset [d]: 0 for a case, negative for a referent before it), and one column per
+        factor named after it holding the window exposure in its source column's unit.
+        ``attrs``: ``sd`` (factor -> person-SD of the exposure over every day of the
+        span), ``source`` (factor -> Source used, or None), ``window_days``,
+        ``washout_days``, ``counts`` (onsets, undated or too close to a flare-up, without
+        referent, used) and ``warnings``.
     """
     if window_days < 1:
         raise ValueError("window_days must be at least 1")
@@ -438,6 +439,8 @@ def case_crossover_design(daily: pd.DataFrame, *, window_days: int = 3,
         if len(t_idx) else pd.DatetimeIndex([]),
         "days_since_flare": risk["days_since"][t_idx],
     })
+    out["days_from_onset"] = ((out["date"] - out["onset"]).dt.days.to_numpy(dtype=float)
+                              if len(out) else np.zeros(0))
     sds, sources = {}, {}
     for factor in chosen:
         source = source_of(df, factor)

@@ -197,6 +197,8 @@ def _strata_arrays(design: pd.DataFrame, columns: list[str]
     return x, valid
 
 
+#: The time trend's unit: its term is the days from the onset over this [d] (4 weeks).
+TREND_STEP_D = 28.0
 #: Knots of the piecewise-linear recovery terms in days since the last flare-up [d].
 RECOVERY_KNOTS = (14.0, 42.0)
 
@@ -213,6 +215,8 @@ def _recovery(design: pd.DataFrame) -> dict[str, np.ndarray]:
 def _covariate(design: pd.DataFrame, name: str, sds: dict[str, Any]) -> np.ndarray:
     if name.startswith("days_since_flare"):
         return _recovery(design)[name]
+    if name == "days_from_onset":
+        return design[name].to_numpy(dtype=float, na_value=np.nan) / TREND_STEP_D
     v = design[name].to_numpy(dtype=float, na_value=np.nan)
     factor = BY_NAME.get(name)
     if factor is not None and factor.kind == "binary":
@@ -265,7 +269,9 @@ def _fit_group(design: pd.DataFrame, group: list[Factor], sds: dict[str, Any],
     base = [b for b in base_set if b not in names and b in design.columns
             and design[b].notna().any()]
     if "days_since_flare" in base:
-        base += ["days_since_flare_2", "days_since_flare_3"]
+        # the recovery terms stay together, before the time trend
+        at = base.index("days_since_flare") + 1
+        base[at:at] = ["days_since_flare_2", "days_since_flare_3"]
     columns = present + base
     if not present or design.empty:
         for name in present:
@@ -335,7 +341,8 @@ def _fit_group(design: pd.DataFrame, group: list[Factor], sds: dict[str, Any],
 _ADJUSTMENT_WORDS = {"distance": "running distance",
                      "days_since_flare": "days since the last flare-up",
                      "days_since_flare_2": "days since the last flare-up",
-                     "days_since_flare_3": "days since the last flare-up"}
+                     "days_since_flare_3": "days since the last flare-up",
+                     "days_from_onset": "the time trend"}
 
 
 def _interval(row: dict[str, Any]) -> None:

@@ -252,9 +252,11 @@ FACTORS: tuple[Factor, ...] = (
 
 BY_NAME: dict[str, Factor] = {f.name: f for f in FACTORS}
 
-#: The base set every factor is adjusted for: the window's running distance and the days
-#: since the last flare-up ended (docs/methods.md section 6).
-BASE = ("distance", "days_since_flare")
+#: The base set every factor is adjusted for, in the order a small model takes them: the
+#: window's running distance, the days since the last flare-up ended, and the time trend
+#: (a comparison day's distance in days from its onset: a runner building or cutting
+#: mileage across the weeks around a flare-up; docs/methods.md section 6).
+BASE = ("distance", "days_since_flare", "days_from_onset")
 
 #: Factors estimated together in one model (mutual adjustment): acute with chronic load
 #: (separate terms, never their ratio), and the terrain family, so trail and hills can be
