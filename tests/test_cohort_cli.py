@@ -152,3 +152,30 @@ def test_sources_numbers_names_and_reports_empty_rows(tmp_path):
     assert [s.table_name for s in found] == ["x", "y", "x", "y"]
     assert warnings[0].endswith("1 row without an athlete name left out (rows 2)")
     assert len({s.seed for s in found}) == 4
+
+
+@pytest.mark.parametrize("suffix", ["parquet", "csv"])
+def test_long_tables_at_a_url_read_through_fsspec_give_the_same_answer(tmp_path, suffix):
+    fsspec = pytest.importorskip("fsspec")
+    acts, diary = long_tables({"cleo": season(20, trigger="trail"),
+                               "dan": season(21, trigger="trail")})
+    local = tmp_path / f"club.{suffix}"
+    url = f"memory://runback-test/{tmp_path.name}/club.{suffix}"
+    diary_url = f"memory://runback-test/{tmp_path.name}/club_diary.csv"
+    for where in (str(local), url):
+        if suffix == "parquet":
+            acts.to_parquet(where)
+        else:
+            acts.to_csv(where, index=False)
+    diary.to_csv(tmp_path / "club_diary.csv", index=False)
+    diary.to_csv(diary_url, index=False)
+    try:
+        here = run(local, "--diary-table", tmp_path / "club_diary.csv", "--format", "json",
+                   "--workers", "1")
+        there = run(url, "--diary-table", diary_url, "--format", "json", "--workers", "1")
+    finally:
+        fsspec.filesystem("memory").rm(f"runback-test/{tmp_path.name}", recursive=True)
+    assert here.exit_code == there.exit_code == 0, there.output
+    a, b = json.loads(here.stdout), json.loads(there.stdout)
+    assert a["n_onsets"] > 0 and a["factors"] == b["factors"]
+    assert [x["athlete"] for x in b["athletes"]] == ["cleo", "dan"]

@@ -63,12 +63,24 @@ def _is_parquet(path: str) -> bool:
     return path.lower().endswith((".parquet", ".pq")) or os.path.isdir(path)
 
 
+def _dataset(path: str):
+    """A Parquet file or folder (hive-partitioned) as a pyarrow dataset; a URL
+    (``s3://``, ``gs://``, ``memory://`` ...) is read through fsspec, as the workers see it.
+    """
+    import pyarrow.dataset as ds
+
+    if "://" in path:
+        import fsspec
+
+        fs, inner = fsspec.core.url_to_fs(path)
+        return ds.dataset(inner, filesystem=fs, partitioning="hive")
+    return ds.dataset(path, partitioning="hive")
+
+
 def _table_columns(path: str) -> list[str]:
     try:
         if _is_parquet(path):
-            import pyarrow.dataset as ds
-
-            return list(ds.dataset(path, partitioning="hive").schema.names)
+            return list(_dataset(path).schema.names)
         return list(pd.read_csv(path, nrows=0, dtype=str).columns)
     except (OSError, ValueError, UnicodeDecodeError) as e:
         raise RunbackError(f"{path}: cannot be read as a table ({e})") from e
@@ -94,7 +106,7 @@ def _athlete_rows(path: str, name: str) -> tuple[pd.DataFrame, np.ndarray]:
         import pyarrow as pa
         import pyarrow.dataset as ds
 
-        dataset = ds.dataset(path, partitioning="hive")
+        dataset = _dataset(path)
         kind = dataset.schema.field(col).type
         if pa.types.is_string(kind) or pa.types.is_large_string(kind):
             # row groups and partitions of other athletes are skipped unread
