@@ -246,11 +246,12 @@ def factors(paths, diary, window, washout, permutations, tz, strict, units, fmt,
 
     Each flare-up onset is compared with days of the same weekday around it; only days
     outside every flare-up and the weeks after it (while you ease back) take part. Each
-    factor's odds ratio is adjusted (for distance and days since the last flare-up; acute
-    with chronic load; climb, descent and uneven terrain together), with a 95 % profile
-    interval, a p-value and a Benjamini-Hochberg q over the pre-specified factor family.
-    Findings are the factors that stand out and that the data can size. These are
-    associations in your own data, not causes, and not medical advice.
+    factor's odds ratio is adjusted (for distance, days since the last flare-up and, with
+    enough flare-ups, the time trend; acute with chronic load; climb, descent and uneven
+    terrain together), with a 95 % profile interval, a p-value and a Benjamini-Hochberg q
+    over the pre-specified factor family. Findings are the factors that stand out and that
+    the data can size. These are associations in your own data, not causes, and not
+    medical advice.
 
     \b
     Example:

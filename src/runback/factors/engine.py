@@ -60,7 +60,8 @@ MAX_OR = 1000.0
 #: An interval spanning more decades than this cannot be sized by the data either.
 MAX_CI_DECADES = 3.0
 #: A model gets at most one term per this many strata (the factors always, then the base
-#: set in order: running distance, days since the last flare-up and its recovery terms).
+#: set in order: running distance, days since the last flare-up and its recovery terms,
+#: the time trend).
 STRATA_PER_TERM = 3
 #: Days since the last flare-up enter the model per this many days.
 DAYS_SINCE_STEP = 30.0
@@ -482,7 +483,8 @@ def fit_design(design: pd.DataFrame, *, factors: Iterable[Factor | str] | None =
               f"and the washout after it, {rule}, with the whole window logged), hazard "
               f"window d-{window}..d-1, Firth-penalised "
               f"conditional logistic regression adjusted for "
-              f"running distance and the days since the last flare-up (acute with chronic load; "
+              f"running distance, the days since the last flare-up and, with enough "
+              f"flare-ups, the time trend around each onset (acute with chronic load; "
               f"climb, descent and uneven terrain together), profile-likelihood 95 % CIs, "
               f"penalised likelihood-ratio p, Benjamini-Hochberg q over "
               f"{int(np.isfinite(q).sum())} pre-specified factors at {fdr:g}")
