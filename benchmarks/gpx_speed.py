@@ -7,12 +7,14 @@ Run by hand (it is not a test)::
 FOLDER defaults to the real-data folder (``$RUNBACK_REALDATA`` or ``../shared/realdata``
 beside the repository); every ``.gpx`` and ``.gpx.gz`` file under it is used. Printed, all
 measured in this run, each the median of ``--repeat`` runs (taken in turn: gpxpy, reader,
-cold import, then again):
+columns, cold import, then again):
 
 - gpxpy: ``gpxpy.parse`` of every file, from bytes in memory (gzip already undone), the
   objects it builds and nothing more; a file gpxpy refuses counts the time it took to;
 - reader: :func:`runback.io.gpx.read_gpx` of the same bytes, canonical frames out (a file
   it refuses, a route say, counts the time it took to);
+- columns: :func:`runback.io.gpx.read_gpx_columns`, the reader as the import calls it: the
+  same tables left as arrays, which the import joins across files before making frames;
 - cold import: ``runback activities FILE... --format json`` in a new process with an empty
   cache (``RUNBACK_CACHE_DIR`` in a temporary folder): process start, reading the files
   from disk, the import's summaries, terrain and time zones, and the JSON output;
@@ -89,6 +91,20 @@ def reader_loop(datas: list[bytes]) -> int:
     return samples
 
 
+def columns_loop(datas: list[bytes]) -> int:
+    """Samples through :func:`runback.io.gpx.read_gpx_columns`; a refused file adds none."""
+    from runback.errors import RunbackError
+    from runback.io.gpx import read_gpx_columns
+
+    samples = 0
+    for i, data in enumerate(datas):
+        try:
+            samples += read_gpx_columns(data, f"file{i}.gpx").samples.n
+        except RunbackError:
+            continue
+    return samples
+
+
 def cold_import(paths: list[Path], tmp: Path, run: int) -> tuple[float, float]:
     """Wall and CPU time of ``runback activities`` over ``paths`` in a new process with an
     empty cache (CPU: the command's processes, its workers included)."""
@@ -142,7 +158,8 @@ def main(argv: list[str] | None = None) -> None:
     # one run of each in turn, repeated, so that a change in the machine's load falls on
     # all three alike
     runs: dict[str, tuple[list[float], list[float]]] = {k: ([], []) for k in
-                                                         ("gpxpy", "reader", "cold")}
+                                                         ("gpxpy", "reader", "columns",
+                                                          "cold")}
 
     def keep(key: str, wall: float, cpu: float) -> None:
         runs[key][0].append(wall)
@@ -154,9 +171,12 @@ def main(argv: list[str] | None = None) -> None:
             keep("gpxpy", walls[0], cpus[0])
             walls, cpus, samples = timed(lambda: reader_loop(datas), 1)
             keep("reader", walls[0], cpus[0])
+            walls, cpus, _ = timed(lambda: columns_loop(datas), 1)
+            keep("columns", walls[0], cpus[0])
             keep("cold", *cold_import(paths, Path(tmp), i))
     base = show("gpxpy", *runs["gpxpy"], what=f"  [{points:,} track points]")
     show("reader", *runs["reader"], base, f"  [{samples:,} samples]")
+    show("columns", *runs["columns"], base)
     show("cold import", *runs["cold"], base)
 
 

@@ -350,3 +350,31 @@ def test_real_garmin_ns3_extension_doubles_running_cadence(realdata):
     assert out.activities["sport"].iloc[0] == "running"
     assert out.samples["cadence_spm"].tolist() == [2 * v for v in raw]
     assert out.samples["heart_rate_bpm"].notna().all()
+
+
+def test_columns_join_as_the_frames_read_gpx_gives():
+    """read_gpx_columns leaves the tables as arrays; joined, they are read_gpx's frames."""
+    from runback.io.base import ParsedColumns
+    from runback.io.gpx import read_gpx_columns
+
+    first = gpx(trk(seg(49.0, "2021-04-06T10:00:00Z", 4, ele="250",
+                        ext=f'<gpxtpx:TrackPointExtension xmlns:gpxtpx="{TPX1}">'
+                            "<gpxtpx:hr>140</gpxtpx:hr></gpxtpx:TrackPointExtension>"),
+                    type_="running"))
+    second = gpx(trk(seg(48.0, "2021-04-07T10:00:00Z", 3), seg(48.1, "2021-04-08T10:00:00Z", 2),
+                     type_="cycling", name="Two days"))
+    parts = [read_gpx_columns(data, f"f{i}.gpx") for i, data in enumerate((first, second))]
+    assert all(isinstance(p, ParsedColumns) and p.laps is None for p in parts)
+    assert parts[1].activities.n == 2  # a day apart: two parts
+    for p, data in zip(parts, (first, second), strict=True):
+        expected = read_gpx(data, name="x.gpx")
+        got = p.to_parsed()
+        pd.testing.assert_frame_equal(got.activities, expected.activities)
+        pd.testing.assert_frame_equal(got.samples, expected.samples)
+        assert got.warnings == expected.warnings
+    joined = schema.concat_columns("raw_samples", [p.samples for p in parts])
+    assert len(joined) == 9
+    assert joined["heart_rate_bpm"].iloc[:4].tolist() == [140.0] * 4
+    assert joined["heart_rate_bpm"].iloc[4:].isna().all()
+    with pytest.raises(ReadError, match="bad.gpx"):
+        read_gpx_columns(b"<gpx><trk><trkseg></gpx>", "bad.gpx")

@@ -236,7 +236,8 @@ def _read_entry(entry: Entry, store: Store, key: str, pack: str | None):
             return out, {"activities": acts, "hr_hist": hist}
         out.cached, out.pack = False, None
     try:
-        parsed = read_tables(data, entry.format, entry.name)
+        parsed = (_gpx_columns(data, entry.name) if entry.format == "gpx"
+                  else read_tables(data, entry.format, entry.name))
         if not len(parsed.activities):
             raise NotAnActivityError(entry.name, "no activity in the file")
     except RunbackError as e:
@@ -247,6 +248,14 @@ def _read_entry(entry: Entry, store: Store, key: str, pack: str | None):
         out.skip = _unexpected(e)
         return out, None
     return out, parsed
+
+
+def _gpx_columns(data: bytes, name: str) -> ParsedColumns:
+    """:func:`runback.io.gpx.read_gpx_columns`: a GPX file's tables as arrays, joined
+    with the batch's rather than made into frames of their own."""
+    from runback.io.gpx import read_gpx_columns
+
+    return read_gpx_columns(data, name)
 
 
 def _spike_warnings(acts: pd.DataFrame) -> list[str]:

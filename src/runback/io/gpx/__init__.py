@@ -59,13 +59,20 @@ Modules
 scan        :func:`scan_gpx`: segments cut out of the text, their points read into columns
 shapes      the fast path of the scan: points of a few shapes, one pattern each
 tokens      the general path of the scan: any point, as one token stream
-activities  :func:`read_gpx`: points to parts, samples and distance (:func:`haversine_m`)
+activities  :func:`read_gpx`, :func:`read_gpx_columns`: points to parts, samples and
+            distance (:func:`haversine_m`)
 """
 
 from runback.io.gpx.activities import EARTH_RADIUS_M as EARTH_RADIUS_M
-from runback.io.gpx.activities import PART_GAP_S, STRAVA_TYPE_CODES, haversine_m, read_gpx
+from runback.io.gpx.activities import (
+    PART_GAP_S,
+    STRAVA_TYPE_CODES,
+    haversine_m,
+    read_gpx,
+    read_gpx_columns,
+)
 from runback.io.gpx.scan import GpxScan, scan_gpx
 from runback.io.gpx.tokens import EXTENSION_MAP
 
-__all__ = ["read_gpx", "scan_gpx", "GpxScan", "haversine_m", "EXTENSION_MAP",
+__all__ = ["read_gpx", "read_gpx_columns", "scan_gpx", "GpxScan", "haversine_m", "EXTENSION_MAP",
            "STRAVA_TYPE_CODES", "PART_GAP_S"]

@@ -15,6 +15,7 @@ from runback import schema
 from runback.errors import NotAnActivityError
 from runback.io._xml import child_text, parse_times, utc_offset_s
 from runback.io.base import (
+    ParsedColumns,
     ParsedFile,
     Source,
     normalize_sport,
@@ -75,7 +76,17 @@ def read_gpx(source: Source, *, name: str | None = None) -> ParsedFile:
         No track points, only a route, or a track without (real) times.
     """
     name = source_name(source, name)
-    scan = scan_gpx(read_source(source, name), name)
+    return read_gpx_columns(read_source(source, name), name).to_parsed()
+
+
+def read_gpx_columns(data: bytes, name: str) -> ParsedColumns:
+    """:func:`read_gpx` of the bytes ``data``, its tables left as arrays.
+
+    The importer joins the arrays of many files into one frame per table, rather than
+    making frames per file; ``to_parsed()`` gives what :func:`read_gpx` returns. Raises
+    as :func:`read_gpx` does.
+    """
+    scan = scan_gpx(data, name)
     root, tracks, pts = scan.root, scan.tracks, scan.points
     if not len(scan):
         if root.find("rte/rtept") is not None:
@@ -134,9 +145,8 @@ def read_gpx(source: Source, *, name: str | None = None) -> ParsedFile:
     acts["start_time"] = acts["start_time"].astype("datetime64[ns]")
     acts["local_start"] = acts["local_start"].astype("datetime64[ns]")
     cols = {c: np.concatenate([s[c] for s in samples]) for c in samples[0]}
-    return ParsedFile(schema.from_columns("raw_activities", acts, len(activities)),
-                      schema.from_columns("raw_samples", cols, len(cols["part"])),
-                      schema.empty("raw_laps"), warnings)
+    return ParsedColumns(schema.Columns(len(activities), acts),
+                         schema.Columns(len(cols["part"]), cols), None, warnings)
 
 
 def haversine_m(lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike,
