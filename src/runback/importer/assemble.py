@@ -235,8 +235,7 @@ def _hist_wide(hists: list[pd.DataFrame], acts: pd.DataFrame) -> pd.DataFrame:
     long = pd.concat(hists, ignore_index=True)
     ids = acts[["file_key", "part", "activity_id"]].rename(columns={"file_key": "key"})
     long = long.astype({"key": "string"}).merge(ids, on=["key", "part"], how="inner")
-    wide = long.pivot_table(index="activity_id", columns="bpm", values="seconds",
-                            aggfunc="sum", fill_value=0.0)
+    wide = long.groupby(["activity_id", "bpm"])["seconds"].sum().unstack("bpm", fill_value=0.0)
     wide.columns = wide.columns.astype("int64")
     return wide
 
