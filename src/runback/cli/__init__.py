@@ -23,9 +23,9 @@ import gc
 
 # The imports below (pandas, numpy, pyarrow, click) make some hundred thousand objects that
 # live as long as the process. The cyclic collector is paused while they are made, then
-# told to leave them out of its passes (gc.freeze): a command's own garbage is collected
-# as before, without walking every module again and again (the warm re-run of
-# benchmarks/import_speed.py shows what it saves).
+# told to leave them out of its passes (gc.freeze), the full pass when the interpreter
+# exits included: a command's own garbage is collected as before, and exit handlers still
+# run. The warm re-run of benchmarks/import_speed.py shows what it saves.
 _collecting = gc.isenabled()
 gc.disable()
 try:
