@@ -11,8 +11,9 @@ Prints, for the history (default: ../shared/realdata/shaonianche__running-data-s
 - warm re-run: ``runback weekly FOLDER`` on the unchanged files (the tables loaded from
   the cache of parsed files), whole process, the median of :data:`WARM_RUNS` runs, beside
   its cold run and beside the bare start of the command (``runback --version``: the
-  interpreter and the imports ``runback.cli`` needs) in the same run; the outputs of cold
-  and warm runs are compared; the CPU time of the warm run is shown beside its wall time
+  interpreter and the imports ``runback.cli`` needs) and beside ``python -c 'import
+  pandas'`` (the floor of any command that loads a table) in the same run; the outputs of
+  cold and warm runs are compared; the CPU time of each is shown beside its wall time
   (steadier on a busy machine);
 - peak memory (max RSS of the largest process, workers included) of the cold import, and
   how many cores it kept busy (CPU time / wall time);
@@ -72,8 +73,15 @@ main(prog_name="runback")
 """
 
 
-def run_cli(args, cache, **env_extra):
+#: The floor of a command that loads a table: the interpreter and pandas, nothing else.
+_PANDAS = "import pandas"
+
+
+def run_cli(args, cache, code=_WRAP, **env_extra):
     """(wall seconds, stdout, peak MiB of the command's processes, CPU seconds used).
+
+    ``code`` is the Python run (default: the command, as :data:`_WRAP` runs it); it gets
+    the name of the peak-memory file and ``args`` as its arguments.
 
     The command runs as an installed runback does: with the compiled bytecode of its
     modules kept (pip compiles it on installation), here in :data:`PYCACHE`, even where
@@ -86,7 +94,7 @@ def run_cli(args, cache, **env_extra):
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
         t = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-c", _WRAP, rss.name, *args], env=env,
+        proc = subprocess.run([sys.executable, "-c", code, rss.name, *args], env=env,
                               capture_output=True, text=True)
         elapsed = time.perf_counter() - t
         peak_kib = int(rss.read() or 0)
@@ -171,7 +179,8 @@ def main():
         weekly = ["weekly", str(folder), "--format", "json"]
         warm_cold, weekly_cold, *_ = run_cli(weekly, Path(tmp) / "cache-w")
         warms, cpus, starts, start_cpus, same = [], [], [], [], True
-        for _ in range(WARM_RUNS):  # interleaved, so both see the same load
+        floors, floor_cpus = [], []
+        for _ in range(WARM_RUNS):  # interleaved, so all see the same load
             secs, weekly_warm, _, cpu = run_cli(weekly, Path(tmp) / "cache-w")
             warms.append(secs)
             cpus.append(cpu)
@@ -179,6 +188,9 @@ def main():
             secs, _, _, cpu = run_cli(["--version"], Path(tmp) / "cache-v")
             starts.append(secs)
             start_cpus.append(cpu)
+            secs, _, _, cpu = run_cli([], Path(tmp) / "cache-v", code=_PANDAS)
+            floors.append(secs)
+            floor_cpus.append(cpu)
         _, again, *_ = run_cli(["activities", str(folder), "--format", "json"], cache)
         warm, start = statistics.median(warms), statistics.median(starts)
         cpu, start_cpu = statistics.median(cpus), statistics.median(start_cpus)
@@ -190,6 +202,10 @@ def main():
         print(f"  bare start:   {start:7.2f} s  (runback --version, the interpreter and the "
               f"command's imports; CPU {start_cpu:.2f} s; {start / warm:.0%} of the warm "
               f"re-run)")
+        floor, floor_cpu = statistics.median(floors), statistics.median(floor_cpus)
+        print(f"  pandas alone: {floor:7.2f} s  (python -c 'import pandas', the floor of any "
+              f"command that loads a table; CPU {floor_cpu:.2f} s; {floor / warm:.0%} of the "
+              f"warm re-run)")
 
         if not args.no_scaling:
             from runback.importer import import_activities

@@ -258,6 +258,24 @@ def test_weekly_load_columns_and_monotony():
     assert w["acute_load"] == daily["acute_load"].iloc[-1]
 
 
+def test_weekly_monotony_is_each_full_weeks_own_and_na_for_partial_or_flat_weeks():
+    # starts on a Thursday (a partial week of 4 days), then two full weeks (one all rest:
+    # flat), then a partial week of 3 days; loads vary within weeks
+    rng = np.random.default_rng(7)
+    loads = np.round(rng.uniform(0, 120, 4 + 7 + 7 + 3), 1)
+    loads[4:11] = 0.0
+    loads[11] = 0.0  # a rest day inside the last full week
+    acts = activities(*[{"day": 3 + i, "distance_m": 1000, "load": v}
+                        for i, v in enumerate(loads) if v])
+    daily = daily_table(acts, start=d(3), end=d(23))
+    w = weekly_table(daily)
+    assert w["days"].tolist() == [4, 7, 7, 3]
+    assert w["monotony"].isna().tolist() == [True, True, False, True]
+    week = loads[11:18]
+    assert w.loc[2, "monotony"] == week.mean() / week.std()  # population SD, this week only
+    assert w.loc[2, "strain"] == pytest.approx(week.sum() * week.mean() / week.std())
+
+
 def test_no_data_gives_empty_tables_with_every_column():
     daily = daily_table(schema.empty("activities"))
     assert daily.empty and list(daily.columns) == schema.columns("daily")

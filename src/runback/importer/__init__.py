@@ -90,7 +90,10 @@ def import_activities(paths: Iterable[str | PathLike[str]], *, tz: str | None = 
     by_key = {o.key: o for o in fresh}
     fresh += [replace(by_key[key], name=e.name, root=e.root, rel=e.rel)
               for e, key in found.again]
-    store.update_index(index_rows(fresh, tables))
+    if fresh:
+        store.update_index(index_rows(fresh, tables))
+    else:  # nothing parsed: the index is unchanged, only stale temporary files go
+        store.sweep()
     if index:
         wanted = {o.key for o in outcomes if o.key is not None}
         if wanted.issuperset(found.indexed):  # every file the index knows: all its rows

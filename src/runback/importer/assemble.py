@@ -216,7 +216,10 @@ def _identify(frames: list[pd.DataFrame], first: dict[str, FileOutcome],
         "entry_rel": pd.array([first[k].rel for k in keys], dtype="string"),
     })
     acts = acts.drop(columns=[c for c in files.columns if c != "key" and c in acts.columns])
-    acts = acts.merge(files, on="key", how="left", validate="many_to_one")
+    # each row's file (keys are unique in ``files``): a lookup, not a join of the frames
+    where = pd.Index(files["key"]).get_indexer(acts["key"])
+    for col in files.columns.drop("key"):
+        acts[col] = files[col].array.take(where, allow_fill=True)
     acts["key"] = acts["key"].astype("string")
     short = acts["key"].str.slice(0, 16)
     multi = acts.groupby("key", sort=False)["part"].transform("size") > 1
@@ -235,8 +238,7 @@ def _hist_wide(hists: list[pd.DataFrame], acts: pd.DataFrame) -> pd.DataFrame:
     long = pd.concat(hists, ignore_index=True)
     ids = acts[["file_key", "part", "activity_id"]].rename(columns={"file_key": "key"})
     long = long.astype({"key": "string"}).merge(ids, on=["key", "part"], how="inner")
-    wide = long.pivot_table(index="activity_id", columns="bpm", values="seconds",
-                            aggfunc="sum", fill_value=0.0)
+    wide = long.groupby(["activity_id", "bpm"])["seconds"].sum().unstack("bpm", fill_value=0.0)
     wide.columns = wide.columns.astype("int64")
     return wide
 

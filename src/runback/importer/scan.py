@@ -104,7 +104,9 @@ def _from_index(entry: Entry, key: str, row: tuple[Any, ...]) -> FileOutcome:
     """The outcome of a file found in the cache index; its rows stay in the index."""
     pack, skip, not_activity, warnings = row
     out = FileOutcome(entry.name, entry.root, entry.rel, key=key, cached=True, pack=pack)
-    out.warnings = json.loads(warnings) if isinstance(warnings, str) else []
+    # most files have no warnings: their "[]" needs no JSON parser
+    out.warnings = (json.loads(warnings) if isinstance(warnings, str) and warnings != "[]"
+                    else [])
     if isinstance(skip, str):
         out.skip, out.not_activity = skip, bool(not_activity)
     return out

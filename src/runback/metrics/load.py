@@ -443,11 +443,14 @@ def weekly_table(daily: pd.DataFrame) -> pd.DataFrame:
     out["days"] = g.size().astype("int64")
     full = out["days"] == 7
     last = g.tail(1)
+    last_rows = last.index.to_numpy()
     last.index = week[last.index]
     for col in ("acute_load", "chronic_load", "acwr"):
         out[col] = last[col]
-    out["monotony"] = g["load"].agg(lambda s: monotony(s, days=len(s)).iloc[-1])
-    out["monotony"] = out["monotony"].where(full)
+    # a week's rows are consecutive (sorted by date), so the 7 rows ending on the last row
+    # of a full week are that week's days: one pass over the days, not one per week
+    rolling = monotony(d["load"], days=7).to_numpy()
+    out["monotony"] = pd.Series(rolling[last_rows], index=out.index).where(full)
     out["strain"] = out["load"] * out["monotony"]
     previous = out["distance_m"].reindex(out.index - pd.Timedelta(days=7))
     previous_full = full.reindex(out.index - pd.Timedelta(days=7), fill_value=False)
