@@ -22,10 +22,11 @@ from __future__ import annotations
 import gc
 
 # The imports below (pandas, numpy, pyarrow, click) make some hundred thousand objects that
-# live as long as the process. The cyclic collector is paused while they are made, then
-# told to leave them out of its passes (gc.freeze), the full pass when the interpreter
-# exits included: a command's own garbage is collected as before, and exit handlers still
-# run. The warm re-run of benchmarks/import_speed.py shows what it saves.
+# live as long as the process. The cyclic collector is paused while they are made (its
+# passes over them would find nothing), and the command itself, once it runs, tells it to
+# leave them out of its passes (gc.freeze in runback.cli.group.main), the full pass when the
+# interpreter exits included. A program that only imports runback.cli keeps its collector
+# as it was. The warm re-run of benchmarks/import_speed.py shows what it saves.
 _collecting = gc.isenabled()
 gc.disable()
 try:
@@ -36,7 +37,6 @@ try:
     from runback.cli.tables import WEEKLY_KEYS, activities, factors, flares, weekly, wellness
     from runback.cli.web import serve
 finally:
-    gc.freeze()
     if _collecting:
         gc.enable()
 

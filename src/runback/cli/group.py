@@ -4,6 +4,7 @@ for a command (with the progress bar and the import report on stderr).
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -81,6 +82,10 @@ def main():
       runback activities ~/Downloads/export_12345.zip
       runback weekly my_runs/ --diary pain_diary.csv
     """
+    # what the imports built lives as long as the command: out of the collector's passes,
+    # the one at exit included (runback.cli explains); the command's own garbage is
+    # collected as usual
+    gc.freeze()
 
 
 def _load(paths, *, tz, strict, verbose, diary=None, units=None):
