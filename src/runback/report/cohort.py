@@ -10,6 +10,7 @@ wrong).
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 from markupsafe import Markup
@@ -19,10 +20,15 @@ from runback import __version__, plots
 from runback.display import ratio_text
 from runback.report.render import environment
 
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from runback.cohort.pooled import CohortResult
+
 __all__ = ["plot_forest", "render_cohort"]
 
 
-def plot_forest(result, factor: str, ax=None):
+def plot_forest(result: CohortResult, factor: str, ax: Axes | None = None) -> Axes:
     """Forest plot of one factor: each athlete's shrunk odds ratio with its 95 % CI, the
     athlete's own estimate as a hollow mark, and the pooled estimate as a band.
 
@@ -66,21 +72,21 @@ def plot_forest(result, factor: str, ax=None):
     return ax
 
 
-def _svg(result, factor: str) -> Markup:
+def _svg(result: CohortResult, factor: str) -> Markup:
     ax = plot_forest(result, factor)
     return Markup(plots.figure_svg(ax.figure, title=f"forest plot: {factor}",
                                    id_prefix=f"forest-{factor}-"))
 
 
-def _ratio(v) -> str:
+def _ratio(v: float) -> str:
     return ratio_text(v)
 
 
-def _num(v, fmt: str = "{:.2f}") -> str:
+def _num(v: float | None, fmt: str = "{:.2f}") -> str:
     return "-" if v is None or (isinstance(v, float) and not math.isfinite(v)) else fmt.format(v)
 
 
-def render_cohort(result, *, title: str | None = None) -> str:
+def render_cohort(result: CohortResult, *, title: str | None = None) -> str:
     """The cohort page.
 
     Parameters

@@ -78,7 +78,7 @@ def environment() -> Environment:
                        keep_trailing_newline=True)
 
 
-def write_atomic(path, text: str) -> None:
+def write_atomic(path: str | os.PathLike[str], text: str) -> None:
     """Write ``text`` (UTF-8) to ``path`` through a temporary file in the same folder.
 
     A reader never sees a half-written report: the file appears complete or not at all.
