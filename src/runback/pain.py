@@ -11,12 +11,17 @@ section 7 (NICE NG59 and CKS): they prompt a doctor's assessment and never reass
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING, TypedDict
 
 import numpy as np
 import pandas as pd
 
 from runback import schema
 from runback.io.diary import INTERVENTIONS, RED_FLAGS
+
+if TYPE_CHECKING:
+    from pandas.api.typing import NAType
+    from pandas.api.typing.aliases import Axes
 
 __all__ = [
     "daily_pain",
@@ -198,11 +203,11 @@ def find_flares(daily_pain: pd.DataFrame, *, k: float = 2.0, baseline_days: int 
     nrs = daily_pain["pain"].reindex(days).to_numpy(dtype=float)
     marked = _bool(daily_pain.get("flare"), days) & ~np.isnan(nrs)
     excluded = marked.copy()  # days left out of baselines: marked days and episodes
-    episodes = []
-    current: dict | None = None
+    episodes: list[_Ended] = []
+    current: _Episode | None = None
     last_end: int | None = None
     previous = np.nan  # pain of the previous logged day
-    for i in np.flatnonzero(~np.isnan(nrs)):
+    for i in np.flatnonzero(~np.isnan(nrs)).tolist():
         if current is None:
             window = slice(max(0, i - baseline_days), i)
             usable = nrs[window][~excluded[window] & ~np.isnan(nrs[window])]
@@ -233,7 +238,7 @@ def find_flares(daily_pain: pd.DataFrame, *, k: float = 2.0, baseline_days: int 
     return _flares_frame(episodes, days, nrs, daily_pain)
 
 
-def flare_days(flares: pd.DataFrame, dates) -> pd.Series:
+def flare_days(flares: pd.DataFrame, dates: Axes) -> pd.Series:
     """Whether each date lies inside a flare-up episode (onset to end, inclusive).
 
     Parameters
@@ -304,9 +309,8 @@ def red_flags(pain: pd.DataFrame, flares: pd.DataFrame | None = None, *,
                      for d in pd.date_range(onset + pd.Timedelta(days=persistent_days - 1),
                                             end)]
     if birth_year is not None:
-        painful = schema.conform(pain, "pain", extra=False)
-        painful = painful.loc[painful["pain"].gt(0).fillna(False) & painful["date"].notna(),
-                              "date"]
+        diary = schema.conform(pain, "pain", extra=False)
+        painful = diary.loc[diary["pain"].gt(0).fillna(False) & diary["date"].notna(), "date"]
         if len(painful):
             first = painful.min()
             age = first.year - birth_year  # at most a year off: the birthday is unknown
@@ -371,7 +375,24 @@ def intervention_summary(flares: pd.DataFrame, daily_pain: pd.DataFrame) -> pd.D
     return pd.DataFrame(rows, columns=list(columns)).astype(columns)
 
 
-def _union(values: pd.Series):
+class _Episode(TypedDict):
+    """A flare-up being followed: day numbers index the days of the diary span."""
+
+    onset: int
+    baseline: float  # [NRS 0-10]
+    threshold: float  # [NRS 0-10]
+    marked: bool
+    last_high: int
+    calm: int  # calm days since the last high one [d]
+
+
+class _Ended(_Episode):
+    """A flare-up episode found, and whether it still goes on at the diary's end."""
+
+    ongoing: bool
+
+
+def _union(values: pd.Series) -> str | NAType:
     words = sorted({w for v in values.dropna() for w in str(v).split(";") if w})
     return ";".join(words) if words else pd.NA
 
@@ -382,7 +403,7 @@ def _bool(series: pd.Series | None, days: pd.DatetimeIndex) -> np.ndarray:
     return series.reindex(days).fillna(False).astype(bool).to_numpy()
 
 
-def _flares_frame(episodes: list[dict], days: pd.DatetimeIndex, nrs: np.ndarray,
+def _flares_frame(episodes: list[_Ended], days: pd.DatetimeIndex, nrs: np.ndarray,
                   daily_pain: pd.DataFrame) -> pd.DataFrame:
     if not episodes:
         return schema.empty("flares")

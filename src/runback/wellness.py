@@ -38,7 +38,9 @@ Rules
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
@@ -46,6 +48,9 @@ import pandas as pd
 from runback import schema
 from runback.errors import NotWellnessError, ReadError
 from runback.io.garmin_wellness import observations
+
+if TYPE_CHECKING:
+    from runback.io.apple_health import HealthRecord
 
 __all__ = ["Wellness", "read_wellness", "wellness_table", "apple_observations",
            "diary_observations", "join_daily", "source_rank", "HRV_MAX_MS",
@@ -62,7 +67,7 @@ BASELINE_DAYS = 28
 #: Fewest days with a value in the baseline window for a deviation. [d]
 BASELINE_MIN_DAYS = 7
 #: Stress scale -> function to the diary's 0-10.
-STRESS_TO_10 = {
+STRESS_TO_10: dict[str, Callable[[pd.Series], pd.Series]] = {
     "diary 0-10": lambda x: x,
     "garmin 0-100": lambda x: x / 10.0,
     "intervals.icu 1-4": lambda x: (x - 1.0) * 10.0 / 3.0,
@@ -113,7 +118,12 @@ def _local(text: str | None) -> pd.Timestamp | None:
     return _when(text)
 
 
-def apple_observations(records: list[dict]) -> pd.DataFrame:
+#: A piece of one night's sleep: UTC start and end, local end, and whether it is asleep
+#: (not only in bed).
+_Segment = tuple[pd.Timestamp, pd.Timestamp, pd.Timestamp, bool]
+
+
+def apple_observations(records: Sequence[HealthRecord]) -> pd.DataFrame:
     """Observations from an Apple Health export's wellness records
     (:attr:`runback.io.apple_health.HealthExport.records`).
 
@@ -123,8 +133,8 @@ def apple_observations(records: list[dict]) -> pd.DataFrame:
     bed; it counts on the local day its last record ends. Resting HR and HRV (SDNN):
     the mean of the day's readings (local day of the start).
     """
-    rows: list[dict] = []
-    sleep: dict[tuple[str, bool], list] = {}
+    rows: list[dict[str, object]] = []
+    sleep: dict[tuple[str, bool], list[_Segment]] = {}
     for r in records:
         start, end = _local(r.get("start")), _local(r.get("end"))
         if start is None or end is None:
@@ -145,9 +155,10 @@ def apple_observations(records: list[dict]) -> pd.DataFrame:
                      "start": None, "end": None})
     for (label, watch), segs in sleep.items():
         segs.sort(key=lambda s: s[0])
-        session: list = []
-        latest = None
-        for seg in segs + [None]:
+        session: list[_Segment] = []
+        latest: pd.Timestamp | None = None
+        ended: list[_Segment | None] = [*segs, None]
+        for seg in ended:
             if seg is None or (latest is not None
                                and (seg[0] - latest).total_seconds() > SESSION_GAP_H * 3600):
                 if session:
@@ -162,20 +173,21 @@ def apple_observations(records: list[dict]) -> pd.DataFrame:
 
 def _union_s(spans: list[tuple[pd.Timestamp, pd.Timestamp]]) -> float:
     """Seconds covered by the union of ``spans``."""
-    total, cur_s, cur_e = 0.0, None, None
+    total = 0.0
+    current: tuple[pd.Timestamp, pd.Timestamp] | None = None  # the span being merged
     for s, e in sorted(spans):
-        if cur_e is None or s > cur_e:
-            if cur_e is not None:
-                total += (cur_e - cur_s).total_seconds()
-            cur_s, cur_e = s, e
+        if current is None or s > current[1]:
+            if current is not None:
+                total += (current[1] - current[0]).total_seconds()
+            current = (s, e)
         else:
-            cur_e = max(cur_e, e)
-    if cur_e is not None:
-        total += (cur_e - cur_s).total_seconds()
+            current = (current[0], max(current[1], e))
+    if current is not None:
+        total += (current[1] - current[0]).total_seconds()
     return total
 
 
-def _sleep_session(session: list, label: str, watch: bool) -> dict:
+def _sleep_session(session: list[_Segment], label: str, watch: bool) -> dict[str, object]:
     asleep = [(s, e) for s, e, _, a in session if a]
     spans = asleep or [(s, e) for s, e, _, _ in session]
     last = max(session, key=lambda seg: seg[1])
@@ -190,7 +202,7 @@ def diary_observations(pain: pd.DataFrame) -> pd.DataFrame:
     ``stress`` (as :func:`runback.pain.daily_pain` takes them), on days that give them."""
     df = schema.conform(pain, "pain", extra=False)
     g = df[df["date"].notna()].groupby("date", sort=True)
-    rows = []
+    rows: list[dict[str, object]] = []
     for metric, col, how, kind in (("sleep_h", "sleep_hours", "mean", None),
                                    ("stress", "stress", "max", "diary 0-10")):
         values = g[col].agg(how).dropna()
@@ -220,8 +232,10 @@ def _refuse(obs: pd.DataFrame, name: str) -> tuple[pd.DataFrame, list[str]]:
     return obs[~bad & obs["value"].notna()], warnings
 
 
-def read_wellness(paths=(), *, pain: pd.DataFrame | None = None, exclude=(),
-                  cache_dir=None) -> Wellness:
+def read_wellness(paths: Iterable[str | os.PathLike[str]] = (), *,
+                  pain: pd.DataFrame | None = None,
+                  exclude: Iterable[str | os.PathLike[str]] = (),
+                  cache_dir: str | os.PathLike[str] | Literal[False] | None = None) -> Wellness:
     """Find and read every wellness source under ``paths``, and the diary's.
 
     Parameters
@@ -339,7 +353,7 @@ def wellness_table(obs: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     return schema.conform(out, "wellness", extra=False), warnings
 
 
-def _source_label(sources: tuple) -> str:
+def _source_label(sources: tuple[object, ...]) -> str:
     """``garmin`` when one source gave every value of the day, else ``metric=source`` pairs."""
     named = {m: s for m, s in zip(_METRICS, sources, strict=True) if isinstance(s, str)}
     if len(set(named.values())) == 1:
@@ -376,7 +390,7 @@ def join_daily(daily: pd.DataFrame, wellness: pd.DataFrame) -> pd.DataFrame:
     scaled = pd.Series(np.nan, index=span)
     for scale, fn in STRESS_TO_10.items():
         mine = (w["stress_scale"] == scale).fillna(False).to_numpy()
-        scaled[mine] = fn(w["stress"][mine])
+        scaled.loc[mine] = fn(w["stress"][mine])
     days = pd.DatetimeIndex(out["date"])
     out["sleep_hours"] = out["sleep_hours"].fillna(
         pd.Series(w["sleep_h"].reindex(days).to_numpy(), index=out.index))

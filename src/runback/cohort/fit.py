@@ -5,11 +5,15 @@ fit by the factor engine.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from runback.cohort.defaults import WASHOUT_D, WINDOW_D, Z95
+
+if TYPE_CHECKING:
+    from runback.factors import FactorResult
 
 #: Columns of a fit table (one athlete's or the pooled one).
 FIT_COLUMNS = ["factor", "coef", "se", "odds_ratio", "ci_low", "ci_high", "p_value", "q_value",
@@ -37,7 +41,7 @@ def _scale(design: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _fit_table(result) -> pd.DataFrame:
+def _fit_table(result: FactorResult) -> pd.DataFrame:
     table = result.factors.copy()
     for c in FIT_COLUMNS:
         if c not in table:

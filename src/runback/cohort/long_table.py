@@ -11,11 +11,18 @@ import os
 import re
 import zlib
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Literal, overload
 
 import numpy as np
 import pandas as pd
 
 from runback.errors import RunbackError, SchemaError
+
+if TYPE_CHECKING:
+    import pyarrow.dataset
+    from pandas.api.typing import NaTType
+
+    from runback.io.diary import DiaryResult
 
 #: The long activity table's columns: canonical name -> (comparison keys, factor to SI).
 #: Names are compared as the hand-kept log's are (case, spacing, punctuation and a unit in
@@ -45,9 +52,15 @@ def _key(label: str) -> str:
     return _column_key(str(label))
 
 
+@overload
+def _find_column(columns: Sequence[str], canonical: str, path: str,
+                 required: Literal[True]) -> tuple[str, float]: ...
+@overload
+def _find_column(columns: Sequence[str], canonical: str, path: str,
+                 required: bool = False) -> tuple[str | None, float]: ...
 def _find_column(columns: Sequence[str], canonical: str, path: str,
                  required: bool = False) -> tuple[str | None, float]:
-    keys = {}
+    keys: dict[str, str] = {}
     for c in columns:
         keys.setdefault(_key(c), c)
     for key, factor in TABLE_COLUMNS.get(canonical, ((canonical, 1.0),)):
@@ -63,7 +76,7 @@ def _is_parquet(path: str) -> bool:
     return path.lower().endswith((".parquet", ".pq")) or os.path.isdir(path)
 
 
-def _dataset(path: str):
+def _dataset(path: str) -> pyarrow.dataset.Dataset:
     """A Parquet file or folder (hive-partitioned) as a pyarrow dataset; a URL
     (``s3://``, ``gs://``, ``memory://`` ...) is read through fsspec, as the workers see it.
     """
@@ -118,18 +131,19 @@ def _athlete_rows(path: str, name: str) -> tuple[pd.DataFrame, np.ndarray]:
         keep = df[col].fillna("").str.strip() == name
         lines = np.flatnonzero(keep.to_numpy()) + 2
         return df[keep].reset_index(drop=True), lines
-    parts, lines = [], []
+    parts: list[pd.DataFrame] = []
+    part_lines: list[np.ndarray] = []
     start = 0
     with pd.read_csv(path, dtype=str, keep_default_na=False,
                      chunksize=CSV_CHUNK_ROWS) as chunks:
         for chunk in chunks:
             keep = chunk[col].str.strip() == name
             parts.append(chunk[keep])
-            lines.append(np.flatnonzero(keep.to_numpy()) + start + 2)
+            part_lines.append(np.flatnonzero(keep.to_numpy()) + start + 2)
             start += len(chunk)
     if not parts:
         return pd.DataFrame(columns=[col]), np.zeros(0, dtype=int)
-    return pd.concat(parts, ignore_index=True), np.concatenate(lines)
+    return pd.concat(parts, ignore_index=True), np.concatenate(part_lines)
 
 
 def _raw_activities(rows: pd.DataFrame, lines: np.ndarray, path: str,
@@ -143,7 +157,7 @@ def _raw_activities(rows: pd.DataFrame, lines: np.ndarray, path: str,
     where = f"{path} (athlete {name})"
     start_col, _ = _find_column(cols, "start_time", path, required=True)
     warnings: list[str] = []
-    out = []
+    out: list[dict[str, object]] = []
     found = {c: _find_column(cols, c, path) for c in TABLE_COLUMNS if c not in (
         "athlete", "start_time")}
     if found["distance_m"][0] is None and found["moving_time_s"][0] is None:
@@ -157,24 +171,26 @@ def _raw_activities(rows: pd.DataFrame, lines: np.ndarray, path: str,
             zone_text = str(r[found["timezone"][0]]).strip() or None
             if zone_text in ("<NA>", "nan"):
                 zone_text = None
+        start: pd.Timestamp | NaTType  # UTC
+        local: pd.Timestamp | NaTType  # wall clock
         try:
             naive = _OFFSET.search(text) is None
             if naive:
-                local = pd.Timestamp(text)
-                if local.tzinfo is not None:
+                local = wall = pd.Timestamp(text)
+                if wall.tzinfo is not None:
                     raise ValueError(text)
                 start, offset = pd.NaT, math.nan
                 if zone_text:
                     zone = parse_zone(zone_text)
-                    start = local.tz_localize(zone, ambiguous=True, nonexistent="shift_forward")
-                    offset = start.utcoffset().total_seconds()
-                    start = start.tz_convert("UTC")
+                    aware = wall.tz_localize(zone, ambiguous=True, nonexistent="shift_forward")
+                    offset = _offset_s(aware)
+                    start = aware.tz_convert("UTC")
             else:
-                start = pd.Timestamp(text)
-                offset = start.utcoffset().total_seconds()
+                aware = pd.Timestamp(text)
+                offset = _offset_s(aware)
                 if zone_text:
-                    offset = start.tz_convert(parse_zone(zone_text)).utcoffset().total_seconds()
-                start = start.tz_convert("UTC")
+                    offset = _offset_s(aware.tz_convert(parse_zone(zone_text)))
+                start = aware.tz_convert("UTC")
                 local = pd.NaT
         except (ValueError, TypeError, RunbackError) as e:
             reason = str(e) if isinstance(e, RunbackError) else f"start_time {text!r} not " \
@@ -182,7 +198,7 @@ def _raw_activities(rows: pd.DataFrame, lines: np.ndarray, path: str,
             warnings.append(f"{where}: row {line}: {reason}; row left out")
             continue
 
-        def number(canonical: str, r=r, line=line) -> float:
+        def number(canonical: str, r: pd.Series = r, line: object = line) -> float:
             col, factor = found[canonical]
             if col is None:
                 return math.nan
@@ -222,7 +238,14 @@ def _raw_activities(rows: pd.DataFrame, lines: np.ndarray, path: str,
     return frame, warnings
 
 
-def _diary_from_table(path: str, name: str):
+def _offset_s(stamp: pd.Timestamp) -> float:
+    """The UTC offset of an aware stamp. [s]"""
+    offset = stamp.utcoffset()
+    assert offset is not None  # localized, or read with its offset
+    return offset.total_seconds()
+
+
+def _diary_from_table(path: str, name: str) -> DiaryResult:
     from runback.io.diary import read_diary
 
     rows, _ = _athlete_rows(path, name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -13,6 +14,9 @@ from runback.cohort.pooled import CohortResult, pool
 from runback.cohort.runner import run_tasks
 from runback.cohort.source import AthleteSource, _seed, sources
 from runback.errors import RunbackError
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 
 class Cohort:
@@ -56,7 +60,8 @@ class Cohort:
                     for name, d in tables.items()])
 
     def run(self, *, scheduler: str | None = None, workers: int | None = None,
-            tables: str | os.PathLike | None = None, cache_dir=None,
+            tables: str | os.PathLike[str] | None = None,
+            cache_dir: str | os.PathLike[str] | None = None,
             window_days: int = WINDOW_D, washout_days: int | str = WASHOUT_D) -> CohortResult:
         """Run every athlete's task (on Dask) and the pooled model.
 
@@ -85,7 +90,7 @@ class Cohort:
     def result(self) -> CohortResult:
         """The pooled analysis (runs the cohort in-process on first use)."""
         if self._result is None:
-            self.run()
+            return self.run()
         return self._result
 
     def table(self, name: str, athletes: Sequence[str] | None = None) -> pd.DataFrame:
@@ -100,13 +105,14 @@ class Cohort:
         df["athlete"] = df["athlete"].astype("string")
         return df
 
-    def plot_forest(self, factor: str, ax=None):
+    def plot_forest(self, factor: str, ax: Axes | None = None) -> Axes:
         """The forest plot of one factor: each athlete's shrunk estimate and the pooled one."""
         from runback.report.cohort import plot_forest
 
         return plot_forest(self.result, factor, ax=ax)
 
-    def report(self, path=None, *, title: str | None = None) -> str:
+    def report(self, path: str | os.PathLike[str] | None = None, *,
+               title: str | None = None) -> str:
         """The cohort's self-contained HTML page (written atomically to ``path``)."""
         from runback.report import write_atomic
         from runback.report.cohort import render_cohort

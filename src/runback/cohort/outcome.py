@@ -5,12 +5,43 @@ the task of an athlete given as a daily table (:func:`daily_task`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol, TypedDict
 
 import pandas as pd
 
 from runback.cohort.defaults import WASHOUT_D, WINDOW_D
 from runback.cohort.fit import athlete_fit
 from runback.errors import RunbackError
+
+if TYPE_CHECKING:
+    from runback.importer.assemble import ImportResult
+
+
+class _Log(Protocol):
+    """What the quality row reads of an athlete's :class:`runback.log.TrainingLog` (named by
+    what it offers: the log module leads, through the reports, back to this one)."""
+
+    @property
+    def import_result(self) -> ImportResult: ...
+    @property
+    def activities(self) -> pd.DataFrame: ...
+    @property
+    def daily(self) -> pd.DataFrame: ...
+    @property
+    def flares(self) -> pd.DataFrame: ...
+
+
+class Quality(TypedDict, total=False):
+    """An athlete's data-quality row (:attr:`AthleteOutcome.quality`)."""
+
+    activities: int
+    runs: int
+    first_day: str | None  # ISO date
+    last_day: str | None
+    days_logged: int
+    flare_ups: int
+    onsets: int  # usable onsets, with a comparison day
+    skipped: int  # files
 
 
 @dataclass
@@ -42,7 +73,7 @@ class AthleteOutcome:
     name: str
     where: str
     has_diary: bool = False
-    quality: dict = field(default_factory=dict)
+    quality: Quality = field(default_factory=lambda: Quality())
     design: pd.DataFrame | None = None
     fit: pd.DataFrame | None = None
     warnings: list[str] = field(default_factory=list)
@@ -56,11 +87,11 @@ class AthleteOutcome:
         return int(self.design.loc[self.design["case"].astype(bool), "stratum"].nunique())
 
 
-def _quality(log, design: pd.DataFrame | None, has_diary: bool) -> dict:
+def _quality(log: _Log, design: pd.DataFrame | None, has_diary: bool) -> Quality:
     acts = log.activities
     daily = log.daily
     runs = int(acts["is_run"].fillna(False).astype(bool).sum()) if len(acts) else 0
-    days = pd.to_datetime(daily["date"]) if len(daily) else pd.Series([], dtype="datetime64[ns]")
+    days = pd.DatetimeIndex(daily["date"]) if len(daily) else pd.DatetimeIndex([])
     logged = int(daily["logged"].fillna(False).astype(bool).sum()) if has_diary and len(
         daily) else 0
     onsets = 0 if design is None or design.empty else int(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol, TypedDict, cast
 
 import numpy as np
 import pandas as pd
@@ -15,6 +16,51 @@ import pandas as pd
 from runback.cohort.defaults import FDR, MAX_LOG_OR, MAX_SE, WINDOW_D, Z95
 from runback.cohort.fit import _blank_fit, _fit_table
 from runback.cohort.outcome import AthleteOutcome
+
+
+class Finding(TypedDict):
+    """A pooled finding, in words and figures (:attr:`CohortResult.findings`)."""
+
+    factor: str
+    effect: float  # pooled odds ratio [1]
+    unit: str  # what the odds ratio is per
+    ci_low: float  # 95 % CI [1]
+    ci_high: float
+    q_value: float
+    tau2: float  # between-athlete variance [log OR^2]
+    i2: float  # share of the spread that is heterogeneity [1]
+    sentence: str
+
+
+class _Meta(TypedDict):
+    k: int  # athletes with an estimate
+    mu: float  # random-effects mean [log OR]
+    var_mu: float  # its variance [log OR^2]
+    tau2: float  # [log OR^2]
+    i2: float  # [1]
+
+
+class _PooledRow(Protocol):
+    """A row of the pooled fit table (``itertuples``), as :func:`_finding` reads it."""
+
+    @property
+    def factor(self) -> str: ...
+    @property
+    def odds_ratio(self) -> float: ...
+    @property
+    def ci_low(self) -> float: ...
+    @property
+    def ci_high(self) -> float: ...
+    @property
+    def q_value(self) -> float: ...
+    @property
+    def tau2(self) -> float: ...
+    @property
+    def i2(self) -> float: ...
+    @property
+    def more(self) -> str: ...
+    @property
+    def less(self) -> str: ...
 
 
 def shrink(y: np.ndarray, v: np.ndarray, mu: float, var_mu: float,
@@ -50,7 +96,7 @@ def shrink(y: np.ndarray, v: np.ndarray, mu: float, var_mu: float,
     return theta, var
 
 
-def _meta(y: np.ndarray, v: np.ndarray) -> dict:
+def _meta(y: np.ndarray, v: np.ndarray) -> _Meta:
     """DerSimonian-Laird random-effects meta-analysis of log odds ratios.
 
     Cochran's Q and the DerSimonian-Laird moment estimate come from statsmodels
@@ -107,16 +153,16 @@ class CohortResult:
     factors: pd.DataFrame
     athletes: pd.DataFrame
     quality: pd.DataFrame
-    findings: list[dict] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, object]:
         """The JSON object of ``runback cohort`` (cli-contract.md); NaN becomes None."""
         keys = ("factor", "odds_ratio", "ci_low", "ci_high", "p_value", "q_value",
                 "n_onsets", "n_athletes", "tau2", "i2")
         akeys = ("factor", "odds_ratio", "ci_low", "ci_high", "own_odds_ratio", "own_ci_low",
                  "own_ci_high", "own_q_value")
-        athletes = []
+        athletes: list[dict[str, object]] = []
         for name in self.quality["athlete"]:
             rows = self.athletes[self.athletes["athlete"] == name]
             n = int(self.quality.loc[self.quality["athlete"] == name, "onsets"].iloc[0])
@@ -136,7 +182,8 @@ class CohortResult:
         }
 
 
-def _plain(v):
+def _plain(v: object) -> object:
+    """``v`` as a JSON value: numpy scalars as Python ones, NA and non-finite as None."""
     if v is None or v is pd.NA:
         return None
     if isinstance(v, (float, np.floating)):
@@ -152,7 +199,7 @@ def _q_text(q: float) -> str:
     return "< 0.001" if q < 0.001 else f"= {q:.3f}" if q < 0.01 else f"= {q:.2f}"
 
 
-def _finding(row, n_athletes: int, n_onsets: int) -> dict:
+def _finding(row: _PooledRow, n_athletes: int, n_onsets: int) -> Finding:
     from runback.display import ratio_text
     from runback.factors import BY_NAME
 
@@ -241,20 +288,24 @@ def pool(outcomes: Sequence[AthleteOutcome], *, fdr: float = FDR) -> CohortResul
         warnings.append("no athlete has a flare-up with a comparison day: there is nothing "
                         "to pool")
     rows_a = []
-    extra = {c: [] for c in ("n_athletes", "tau2", "i2", "meta_odds_ratio")}
+    extra: dict[str, list[float]] = {c: [] for c in ("n_athletes", "tau2", "i2",
+                                                     "meta_odds_ratio")}
     for f in pooled["factor"]:
-        ys, vs, names, own = [], [], [], []
+        ys: list[float] = []
+        vs: list[float] = []
+        names: list[str] = []
+        own: list[pd.Series | None] = []
         for o in outcomes:
             if o.fit is None or o.n_onsets == 0:
                 continue
             r = o.fit[o.fit["factor"] == f]
-            y = float(r["coef"].iloc[0]) if len(r) else math.nan
-            s = float(r["se"].iloc[0]) if len(r) else math.nan
-            if not (math.isfinite(y) and math.isfinite(s) and abs(y) <= MAX_LOG_OR
-                    and s <= MAX_SE):
-                y = s = math.nan
-            ys.append(y)
-            vs.append(s * s)
+            coef = float(r["coef"].iloc[0]) if len(r) else math.nan
+            se = float(r["se"].iloc[0]) if len(r) else math.nan
+            if not (math.isfinite(coef) and math.isfinite(se) and abs(coef) <= MAX_LOG_OR
+                    and se <= MAX_SE):
+                coef = se = math.nan
+            ys.append(coef)
+            vs.append(se * se)
             names.append(o.name)
             own.append(r.iloc[0] if len(r) else None)
         y, v = np.array(ys, dtype=float), np.array(vs, dtype=float)
@@ -292,7 +343,7 @@ def pool(outcomes: Sequence[AthleteOutcome], *, fdr: float = FDR) -> CohortResul
                     "n_onsets", "n_athletes", "tau2", "i2", "coef", "se", "meta_odds_ratio"]]
     # the engine's rule: q <= fdr, enough flare-ups, an interval that excludes 1 and that
     # the data can size
-    findings = [_finding(r, n_athletes, n_onsets)
+    findings = [_finding(cast(_PooledRow, r), n_athletes, n_onsets)
                 for r in pooled.itertuples() if bool(r.finding)]
     if power != "adequate" and n_onsets:
         warnings.append(f"{n_onsets} pooled flare-ups: results are {power}; read the "

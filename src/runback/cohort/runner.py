@@ -8,15 +8,20 @@ import logging
 import os
 import zlib
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Unpack
 
 from runback.cohort.outcome import AthleteOutcome
 from runback.cohort.source import AthleteSource
-from runback.cohort.task import athlete_task
+from runback.cohort.task import TaskOptions, athlete_task
 from runback.errors import RunbackError
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 
 def run_tasks(items: Sequence[AthleteSource], *, scheduler: str | None = None,
-              workers: int | None = None, **task_kwargs) -> list[AthleteOutcome]:
+              workers: int | None = None,
+              **task_kwargs: Unpack[TaskOptions]) -> list[AthleteOutcome]:
     """Run :func:`athlete_task` for every athlete on Dask; outcomes in the given order.
 
     Parameters
@@ -38,7 +43,8 @@ def run_tasks(items: Sequence[AthleteSource], *, scheduler: str | None = None,
     RunbackError
         When the scheduler cannot be reached.
     """
-    import dask
+    from dask.base import compute
+    from dask.delayed import delayed
 
     scheduler = scheduler or os.environ.get("RUNBACK_SCHEDULER") or None
     items = list(items)
@@ -49,8 +55,8 @@ def run_tasks(items: Sequence[AthleteSource], *, scheduler: str | None = None,
     if scheduler is None:
         n = min(workers or os.cpu_count() or 1, len(items))
         if n <= 1:
-            tasks = [dask.delayed(athlete_task, pure=False)(s, **task_kwargs) for s in items]
-            return list(dask.compute(*tasks, scheduler="synchronous"))
+            tasks = [delayed(athlete_task, pure=False)(s, **task_kwargs) for s in items]
+            return list(compute(*tasks, scheduler="synchronous"))
     from distributed import Client, LocalCluster
 
     if scheduler is not None:
@@ -66,7 +72,8 @@ def run_tasks(items: Sequence[AthleteSource], *, scheduler: str | None = None,
         return _gather(client, items, keys, task_kwargs)
 
 
-def _gather(client, items, keys, task_kwargs) -> list[AthleteOutcome]:
+def _gather(client: Client, items: list[AthleteSource], keys: list[str],
+            task_kwargs: TaskOptions) -> list[AthleteOutcome]:
     """Each athlete's outcome as it completes, in the given order.
 
     A result is fetched and released on the worker as soon as it is done, so a worker

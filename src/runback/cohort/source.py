@@ -105,16 +105,20 @@ def sources(paths: Iterable[str], *, diary_table: str | None = None,
             warnings.append(f"{diary_table}: {empty} diary row{'s' if empty != 1 else ''} "
                             "without an athlete name left out")
         diary_names = set(values[values != ""])
-    taken: Counter = Counter()
+    taken: Counter[str] = Counter()
 
-    def add(name: str, **kw) -> None:
+    def add(name: str, *, folder: str | None = None, table: str | None = None,
+            table_name: str | None = None, diary: str | None = None,
+            diary_table: str | None = None) -> None:
         taken[name] += 1
         shown = name if taken[name] == 1 else f"{name} ({taken[name]})"
         if taken[name] > 1:
-            where = kw.get("folder") or kw.get("table")
+            where = folder or table
             warnings.append(f"two athletes are called {name!r}: the one from {where} is "
                             f"shown as {shown!r}")
-        found.append(AthleteSource(shown, seed=_seed(shown, seed), **kw))
+        found.append(AthleteSource(shown, seed=_seed(shown, seed), folder=folder, table=table,
+                                   table_name=table_name, diary=diary,
+                                   diary_table=diary_table))
 
     for p in paths:
         p = os.fspath(p)
@@ -129,13 +133,13 @@ def sources(paths: Iterable[str], *, diary_table: str | None = None,
         if not os.path.exists(p) and "://" not in p:
             raise RunbackError(f"{p}: no such file or folder")
         values, _ = _athlete_values(p)
-        empty = values == ""
-        if empty.any():
-            rows = ", ".join(str(i + 2) for i in np.flatnonzero(empty.to_numpy())[:5])
-            more = " ..." if empty.sum() > 5 else ""
-            warnings.append(f"{p}: {int(empty.sum())} row{'s' if empty.sum() != 1 else ''} "
+        unnamed = values == ""
+        if unnamed.any():
+            rows = ", ".join(str(i + 2) for i in np.flatnonzero(unnamed.to_numpy())[:5])
+            more = " ..." if unnamed.sum() > 5 else ""
+            warnings.append(f"{p}: {int(unnamed.sum())} row{'s' if unnamed.sum() != 1 else ''} "
                             f"without an athlete name left out (rows {rows}{more})")
-        for name in pd.unique(values[~empty]):
+        for name in pd.unique(values[~unnamed]):
             add(str(name), table=p, table_name=str(name),
                 diary_table=diary_table if str(name) in diary_names else None)
     names = {s.table_name or s.name for s in found}

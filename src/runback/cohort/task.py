@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from typing import TYPE_CHECKING, TypedDict
 from urllib.parse import quote
 
 import numpy as np
@@ -23,36 +24,52 @@ from runback.cohort.outcome import AthleteOutcome, _quality, daily_task
 from runback.cohort.source import AthleteSource
 from runback.errors import RunbackError
 
+if TYPE_CHECKING:
+    from runback.log import TrainingLog
 
-def _log_from_table(src: AthleteSource, pain, notes, cache_dir):
+
+class TaskOptions(TypedDict, total=False):
+    """The keyword arguments of :func:`athlete_task` after the athlete."""
+
+    tables_dir: str | None
+    cache_dir: str | None
+    window_days: int  # [d]
+    washout_days: int | str  # [d], or "auto"
+
+
+def _log_from_table(src: AthleteSource, pain: pd.DataFrame | None, notes: list[str],
+                    cache_dir: str | None) -> TrainingLog:
     from runback.importer import FileOutcome
     from runback.importer.assemble import assemble_result
     from runback.log import TrainingLog
     from runback.store import Store
 
-    rows, lines = _athlete_rows(src.table, src.table_name)
-    raw, warnings = _raw_activities(rows, lines, src.table, src.table_name)
-    label = f"{src.table} (athlete {src.table_name})"
+    table, table_name = src.table, src.table_name
+    assert table is not None and table_name is not None  # an athlete of a long table
+    rows, lines = _athlete_rows(table, table_name)
+    raw, warnings = _raw_activities(rows, lines, table, table_name)
+    label = f"{table} (athlete {table_name})"
     store = Store(cache_dir)
-    outcome = FileOutcome(label, src.table, os.path.basename(src.table))
+    outcome = FileOutcome(label, table, os.path.basename(table))
     if len(raw):
         outcome.key = str(raw["key"].iloc[0])
     else:
         outcome.skip = "no readable row for this athlete"
-    tables = [{"activities": raw}] if len(raw) else []
+    tables: list[dict[str, pd.DataFrame | None]] = [{"activities": raw}] if len(raw) else []
     result = assemble_result([outcome], tables, store, tz=None, tz_source="option")
     result.warnings[:0] = warnings
     return TrainingLog(result, pain=pain, notes=notes)
 
 
-def _load(src: AthleteSource, cache_dir):
+def _load(src: AthleteSource, cache_dir: str | None) -> TrainingLog:
     """The athlete's TrainingLog, built where the task runs."""
     from runback.log import TrainingLog
 
     if src.folder is not None and src.diary is not None:
         return TrainingLog.from_paths([src.folder], diary=src.diary, workers=1,
                                       cache_dir=cache_dir)
-    pain, notes = None, []
+    pain: pd.DataFrame | None = None
+    notes: list[str] = []
     if src.diary_table is not None:
         d = _diary_from_table(src.diary_table, src.table_name or src.name)
         pain, notes = d.pain, [f"{src.diary_table}: {p}" for p in d.problems]
@@ -66,9 +83,9 @@ def _load(src: AthleteSource, cache_dir):
     return _log_from_table(src, pain, notes, cache_dir)
 
 
-def _mixed_warnings(log, name: str) -> list[str]:
+def _mixed_warnings(log: TrainingLog, name: str) -> list[str]:
     """Signs that one folder holds two athletes' files."""
-    out = []
+    out: list[str] = []
     skipped = log.import_result.skipped
     diaries = skipped[skipped["reason"].str.contains("pain diary", na=False)]
     if len(diaries):

@@ -5,14 +5,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from runback.cohort.defaults import WASHOUT_D, WINDOW_D
 from runback.cohort.outcome import AthleteOutcome, _quality, daily_task
 from runback.cohort.pooled import CohortResult, pool
 from runback.cohort.source import _seed
 
+if TYPE_CHECKING:
+    from runback.log import TrainingLog
 
-def pooled_for_team(athletes: Sequence[tuple[str, object]], *,
+
+def pooled_for_team(athletes: Sequence[tuple[str, TrainingLog]], *,
                     window_days: int = WINDOW_D,
                     washout_days: int | str = WASHOUT_D) -> CohortResult:
     """The pooled analysis of athletes already loaded (``(name, TrainingLog)`` pairs).

@@ -43,7 +43,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import BinaryIO
+from typing import BinaryIO, TypedDict, cast
 
 import pandas as pd
 
@@ -51,9 +51,8 @@ from runback.errors import NotAnActivityError, ReadError
 from runback.io._xml import MAX_DEPTH, PrologCheck
 from runback.io.base import ParsedFile, Source, source_name
 
-__all__ = ["HealthExport", "scan_export", "read_apple_health", "EXTRACT_MAGIC", "EXTRACT_VERSION",
-           "CHUNK_BYTES",
-           "RECORD_KINDS", "WORKOUT_SPORTS"]
+__all__ = ["HealthExport", "HealthRecord", "scan_export", "read_apple_health", "EXTRACT_MAGIC",
+           "EXTRACT_VERSION", "CHUNK_BYTES", "RECORD_KINDS", "WORKOUT_SPORTS"]
 
 #: Version of what :func:`scan_export` keeps: extracts kept by an older version are made
 #: again.
@@ -91,6 +90,17 @@ _ENERGY = {"kcal": 1.0, "Cal": 1.0, "cal": 0.001, "kJ": 1 / 4.184, "J": 1 / 4184
 _LENGTH_Q = re.compile(r"^\s*([-+0-9.eE]+)\s*([A-Za-z]+)\s*$")
 
 
+class HealthRecord(TypedDict):
+    """One wellness record of an Apple Health export, as :class:`HealthExport` keeps it."""
+
+    kind: str  # sleep, resting_hr, hrv_sdnn
+    start: str | None  # ISO 8601 with offset
+    end: str | None
+    value: str | float | None  # sleep: Apple's category name; resting HR [1/min]; HRV [ms]
+    source: str
+    device: str
+
+
 @dataclass
 class HealthExport:
     """What :func:`scan_export` kept of one ``export.xml``.
@@ -111,8 +121,8 @@ class HealthExport:
         Bytes of ``export.xml`` read.
     """
 
-    workouts: list[dict] = field(default_factory=list)
-    records: list[dict] = field(default_factory=list)
+    workouts: list[dict[str, object]] = field(default_factory=list)
+    records: list[HealthRecord] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     n_bytes: int = 0
@@ -142,13 +152,19 @@ def _chunks(source: Source, name: str) -> Iterator[bytes]:
             yield data[i:i + CHUNK_BYTES]
         return
     if hasattr(source, "read"):
-        yield from _read_chunks(source, name)
+        yield from _read_chunks(cast(BinaryIO, source), name)
         return
     try:
         with open(source, "rb") as fh:
             yield from _read_chunks(fh, name)
     except OSError as e:
         raise ReadError(name, f"cannot read file: {e.strerror}") from e
+
+
+def _events(parser: ET.XMLPullParser[ET.Element]) -> Iterator[tuple[str, ET.Element]]:
+    """The parser's events: asked for start and end events only, each comes with its
+    element (typeshed also lists the namespace and comment events' shapes)."""
+    return cast(Iterator[tuple[str, ET.Element]], parser.read_events())
 
 
 def _read_chunks(fh: BinaryIO, name: str) -> Iterator[bytes]:
@@ -193,15 +209,15 @@ def scan_export(source: Source | Iterable[bytes], *, name: str | None = None) ->
                                         and not hasattr(source, "read")
                                         and not hasattr(source, "__fspath__")):
         name = name or "export.xml"
-        chunks = iter(source)
+        chunks = iter(cast(Iterable[bytes], source))
     else:
-        name = source_name(source, name)
-        chunks = _chunks(source, name)
+        name = source_name(cast(Source, source), name)
+        chunks = _chunks(cast(Source, source), name)
     out = HealthExport()
     prolog = PrologCheck(name)
-    parser = ET.XMLPullParser(events=("start", "end"))
+    parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start", "end"))
     depth = 0
-    root = None
+    root: ET.Element | None = None
     fed = 0  # bytes before the chunk being read
     lines_before = 0  # line breaks before it
     chunk = b""
@@ -214,7 +230,7 @@ def scan_export(source: Source | Iterable[bytes], *, name: str | None = None) ->
                     raise ReadError(name, "not XML (the file does not start with '<')", 0)
                 prolog.feed(chunk)
             parser.feed(chunk)
-            for event, el in parser.read_events():
+            for event, el in _events(parser):
                 if event == "start":
                     depth += 1
                     if depth > MAX_DEPTH:
@@ -232,15 +248,15 @@ def scan_export(source: Source | Iterable[bytes], *, name: str | None = None) ->
                     continue
                 tag = el.tag
                 if tag == "Record":
-                    kind = RECORD_KINDS.get(el.get("type"))
+                    t = el.get("type") or "?"
+                    kind = RECORD_KINDS.get(t)
                     if kind is None:
-                        t = el.get("type") or "?"
                         skipped[t] = skipped.get(t, 0) + 1
                     else:
                         out.records.append(_record(el, kind))
                 elif tag == "Workout":
                     out.workouts.append(_workout(el, len(out.workouts)))
-                if len(root) > 256:
+                if root is not None and len(root) > 256:
                     root.clear()
             fed += len(chunk)
             lines_before += chunk.count(b"\n")
@@ -306,10 +322,10 @@ def _scaled(value: str | None, unit: str | None, table: dict[str, float]) -> flo
     return v * factor if factor is not None else float("nan")
 
 
-def _record(el: ET.Element, kind: str) -> dict:
-    value: object = el.get("value")
+def _record(el: ET.Element, kind: str) -> HealthRecord:
+    value: str | float | None = el.get("value")
     if kind != "sleep":
-        value = _num(value)  # type: ignore[arg-type]
+        value = _num(el.get("value"))
         if kind == "resting_hr" and (el.get("unit") or "count/min") != "count/min":
             value = float("nan")
         if kind == "hrv_sdnn" and (el.get("unit") or "ms") != "ms":
@@ -330,7 +346,7 @@ def _device_name(text: str | None) -> str:
     return m.group(1).strip() if m else ""
 
 
-def _workout(el: ET.Element, part: int) -> dict:
+def _workout(el: ET.Element, part: int) -> dict[str, object]:
     start, end = _when(el.get("startDate")), _when(el.get("endDate"))
     kind = (el.get("workoutActivityType") or "").removeprefix(_PREFIX)
     words = _CAMEL.sub(" ", kind).lower()
@@ -365,12 +381,13 @@ def _workout(el: ET.Element, part: int) -> dict:
             ref = path
             break
     device = _device_name(el.get("device")) or el.get("sourceName")
-    row = {
+    offset = None if start is None else start.utcoffset()  # _when: never None
+    row: dict[str, object] = {
         "part": part, "format": "apple_health", "device": device or None, "sport": sport,
         "sub_sport": sub, "name": words.capitalize() or None,
         "start_time": None if start is None else start.tz_convert("UTC"),
         "local_start": None if start is None else start.tz_localize(None),
-        "utc_offset_s": None if start is None else start.utcoffset().total_seconds(),
+        "utc_offset_s": None if offset is None else offset.total_seconds(),
         "device_elapsed_s": elapsed, "device_timer_s": duration,
         "device_distance_m": distance, "device_ascent_m": ascent,
         "device_avg_hr_bpm": avg_hr, "device_max_hr_bpm": max_hr, "calories_kcal": energy,

@@ -48,8 +48,8 @@ _START_FORMATS = ("%Y-%m-%d %H:%M:%S", "%m/%d/%y %H:%M:%S", "%Y-%m-%dT%H:%M:%S.%
                   "%Y-%m-%dT%H:%M:%S")
 
 
-def _num(value) -> float:
-    if isinstance(value, bool) or value is None:
+def _num(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
         return float("nan")
     try:
         return float(value)
@@ -57,7 +57,7 @@ def _num(value) -> float:
         return float("nan")
 
 
-def _start(text) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+def _start(text: object) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
     """``(local wall clock, UTC start)`` of a start string; the UTC start only when the
     string carries an offset."""
     if not isinstance(text, str) or not text.strip():
@@ -108,7 +108,8 @@ def read_fitbit_exercises(source: Source, *, name: str | None = None) -> ParsedF
         # another application's exercise.json: nothing to import, nothing broken
         raise NotAnActivityError(name, "not a Fitbit exercise list (expected a JSON list "
                                        "of objects)")
-    rows, bad = [], 0
+    rows: list[dict[str, object]] = []
+    bad = 0
     for e in entries:
         local, utc = _start(e.get("startTime") or e.get("originalStartTime"))
         if local is None:
@@ -207,7 +208,7 @@ def read_fitbit_wellness(source: Source, *, name: str | None = None) -> pd.DataF
     return observations(rows)
 
 
-def _utc_guess(text) -> pd.Timestamp | None:
+def _utc_guess(text: object) -> pd.Timestamp | None:
     """A Fitbit sleep time (local wall clock, ``2020-01-01T07:00:00.000``) as a naive
     stamp read as UTC: only compared with other sessions of the same night."""
     local, utc = _start(text)

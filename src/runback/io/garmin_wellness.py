@@ -18,6 +18,8 @@ Each file becomes observations (:func:`read_garmin_wellness`) that
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import pandas as pd
 
 from runback.errors import NotWellnessError, ReadError
@@ -29,7 +31,7 @@ __all__ = ["read_garmin_wellness", "OBSERVATION_COLUMNS", "observations"]
 OBSERVATION_COLUMNS = ("date", "metric", "value", "kind", "source", "watch", "start", "end")
 
 
-def observations(rows: list[dict]) -> pd.DataFrame:
+def observations(rows: Sequence[Mapping[str, object]]) -> pd.DataFrame:
     """An observations frame from row dicts (``start``/``end`` UTC, for sleep sessions).
 
     ``metric`` is ``sleep_h`` [h], ``resting_hr_bpm`` [1/min], ``hrv_ms`` [ms] or
@@ -47,7 +49,7 @@ def observations(rows: list[dict]) -> pd.DataFrame:
     return df
 
 
-def _day(value) -> str | None:
+def _day(value: object) -> str | None:
     if isinstance(value, dict):
         value = value.get("date")
     if not isinstance(value, str):
@@ -58,7 +60,7 @@ def _day(value) -> str | None:
         return None
 
 
-def _num(value) -> float | None:
+def _num(value: object) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return float(value)
@@ -95,7 +97,7 @@ def read_garmin_wellness(source: Source, *, name: str | None = None) -> pd.DataF
         days = [days]
     if not isinstance(days, list):
         raise ReadError(name, "not a Garmin wellness file (expected a JSON list of days)")
-    rows: list[dict] = []
+    rows: list[dict[str, object]] = []
     known = False
     for d in days:
         if not isinstance(d, dict):

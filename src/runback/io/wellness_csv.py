@@ -94,14 +94,12 @@ def read_wellness_csv(source: Source, *, name: str | None = None) -> pd.DataFram
     lines = text.splitlines()
     if not lines:
         raise NotWellnessError(name, "empty file")
-    best = None
-    for sep in (",", ";", "\t"):
-        header = next(csv.reader([lines[0]], delimiter=sep))
-        keys = [_key(h) for h in header]
-        score = sum(k in WELLNESS_COLUMNS for k in keys)
-        if best is None or score > best[0]:
-            best = (score, sep, keys)
-    _, sep, keys = best
+    def layout(sep: str) -> tuple[int, str, list[str]]:
+        keys = [_key(h) for h in next(csv.reader([lines[0]], delimiter=sep))]
+        return sum(k in WELLNESS_COLUMNS for k in keys), sep, keys
+
+    # the separator naming the most known columns; the first of a tie
+    _, sep, keys = max((layout(sep) for sep in (",", ";", "\t")), key=lambda t: t[0])
     if "pain" in keys:
         raise NotWellnessError(name, "a pain diary, not a wellness file")
     date_col = next((keys.index(k) for k in _DATE_COLUMNS if k in keys), None)

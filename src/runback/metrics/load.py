@@ -16,11 +16,17 @@ table of :mod:`runback.schema` from the ``activities`` table.
 
 from __future__ import annotations
 
+from datetime import date
+from typing import TYPE_CHECKING, overload
+
 import numpy as np
 import pandas as pd
 
 from runback import schema
 from runback.pain import flare_days
+
+if TYPE_CHECKING:
+    from pandas.api.typing import NAType
 
 __all__ = [
     "ewma",
@@ -284,7 +290,11 @@ def session_spike(activities: pd.DataFrame, *, days: int = 30) -> pd.Series:
     return out
 
 
-def change_category(x):
+@overload
+def change_category(x: pd.Series) -> pd.Series: ...
+@overload
+def change_category(x: float | None) -> str | NAType: ...
+def change_category(x: pd.Series | float | None) -> pd.Series | str | NAType:
     """Label a load change as "<10 %", "10-30 %" or ">30 %" (Nielsen et al. 2014).
 
     Below 0.10 (including decreases) is "<10 %", 0.10 to 0.30 inclusive "10-30 %",
@@ -311,7 +321,8 @@ def change_category(x):
 
 
 def daily_table(activities: pd.DataFrame, *, pain_daily: pd.DataFrame | None = None,
-                flares: pd.DataFrame | None = None, start=None, end=None,
+                flares: pd.DataFrame | None = None, start: str | date | np.datetime64 | None = None,
+                end: str | date | np.datetime64 | None = None,
                 acute_days: int = 7, chronic_days: int = 28, week_days: int = 7,
                 ctl_days: float = 42, atl_days: float = 7,
                 spike_days: int = 30) -> pd.DataFrame:
@@ -452,8 +463,9 @@ def weekly_table(daily: pd.DataFrame) -> pd.DataFrame:
     rolling = monotony(d["load"], days=7).to_numpy()
     out["monotony"] = pd.Series(rolling[last_rows], index=out.index).where(full)
     out["strain"] = out["load"] * out["monotony"]
-    previous = out["distance_m"].reindex(out.index - pd.Timedelta(days=7))
-    previous_full = full.reindex(out.index - pd.Timedelta(days=7), fill_value=False)
+    week_before = pd.DatetimeIndex(out.index) - pd.Timedelta(days=7)
+    previous = out["distance_m"].reindex(week_before)
+    previous_full = full.reindex(week_before, fill_value=False)
     previous = previous.where(previous_full.to_numpy() & (previous > 0).to_numpy())
     out["distance_change"] = out["distance_m"] / previous.to_numpy() - 1.0
     out["distance_change"] = out["distance_change"].where(full)

@@ -6,9 +6,13 @@ one, check and read table columns, lay out a date axis and a legend, and shade f
 
 from __future__ import annotations
 
+from typing import Any
+
 import matplotlib.dates as mdates
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 
 from runback.errors import SchemaError
@@ -115,9 +119,11 @@ def _flag(df: pd.DataFrame, col: str) -> np.ndarray:
     return df[col].astype("boolean").fillna(False).to_numpy(dtype=bool)
 
 
-def _days(values) -> np.ndarray:
+def _days(values: pd.Series) -> npt.NDArray[np.float64]:
     """Dates as matplotlib date numbers [d] (NaT becomes NaN)."""
-    return mdates.date2num(pd.to_datetime(pd.Series(values)).to_numpy(dtype="datetime64[ns]"))
+    days: npt.NDArray[np.float64] = mdates.date2num(
+        pd.to_datetime(pd.Series(values)).to_numpy(dtype="datetime64[ns]"))
+    return days
 
 
 def _date_axis(ax: Axes) -> None:
@@ -126,15 +132,19 @@ def _date_axis(ax: Axes) -> None:
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
 
 
-def _legend(ax: Axes, *others: Axes, **kwargs) -> None:
-    """One legend for the labelled artists of ``ax`` and its twins; none when unlabelled."""
-    handles, labels = [], []
+def _legend(ax: Axes, *others: Axes, **kwargs: Any) -> None:
+    """One legend for the labelled artists of ``ax`` and its twins; none when unlabelled.
+
+    ``kwargs`` go to :meth:`matplotlib.axes.Axes.legend`.
+    """
+    handles: list[Artist] = []
+    labels: list[str] = []
     for a in (ax, *others):
         h, lab = a.get_legend_handles_labels()
         handles += h
         labels += lab
     if handles:
-        opts = {"fontsize": NOTE_SIZE, "frameon": False, "loc": "upper left"}
+        opts: dict[str, Any] = {"fontsize": NOTE_SIZE, "frameon": False, "loc": "upper left"}
         opts.update(kwargs)
         ax.legend(handles, labels, **opts)
 

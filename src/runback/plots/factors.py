@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import matplotlib as mpl
 import numpy as np
@@ -26,6 +27,9 @@ from runback.plots.common import (
     _style,
 )
 
+if TYPE_CHECKING:
+    from runback.factors import FactorResult
+
 #: Diverging colour map of the log odds ratio, centred at OR 1 (red: higher odds).
 OR_CMAP = "RdBu_r"
 #: Forest plot and heatmap show odds ratios within [1/OR_CLIP, OR_CLIP]; interval ends
@@ -38,7 +42,8 @@ Q_MARK = 0.10
 # --------------------------------------------------------------------------- factors
 
 
-def plot_factors(factors, *, ax: Axes | None = None, q_mark: float = Q_MARK) -> Axes:
+def plot_factors(factors: pd.DataFrame | FactorResult, *, ax: Axes | None = None,
+                 q_mark: float = Q_MARK) -> Axes:
     """Forest plot of the factor odds ratios with 95 % intervals on a log axis.
 
     Factors with ``q_value <= q_mark`` get a filled marker and their q; others an open

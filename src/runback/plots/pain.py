@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import matplotlib as mpl
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.collections import PatchCollection
@@ -77,7 +78,8 @@ def plot_wellness(wellness: pd.DataFrame, flares: pd.DataFrame | None = None, *,
         twin.plot(days, rhr, color=PALETTE["resting_hr"], lw=1.4, marker=".", ms=3,
                   label="resting heart rate [bpm]", gid="resting_hr", zorder=4)
     if np.isfinite(hrv).any():
-        kinds = wellness["hrv_kind"].dropna().unique() if "hrv_kind" in wellness else []
+        kinds = (list(wellness["hrv_kind"].dropna().unique()) if "hrv_kind" in wellness
+                 else [])
         kind = f"HRV {str(kinds[0]).upper()}" if len(kinds) == 1 else "HRV"
         twin.plot(days, hrv, color=PALETTE["hrv"], lw=1.4, marker=".", ms=3,
                   label=f"{kind} [ms]", gid="hrv", zorder=4)
@@ -132,7 +134,7 @@ def plot_pain_calendar(daily: pd.DataFrame, *, ax: Axes | None = None,
     cmap = mpl.colormaps[PAIN_CMAP]
     norm = Normalize(0, 10)
 
-    def cells(mask):
+    def cells(mask: npt.NDArray[np.bool_]) -> list[Rectangle]:
         return [Rectangle((c + 0.06, r + 0.06), 0.88, 0.88)
                 for c, r in zip(col[mask], row[mask], strict=True)]
 

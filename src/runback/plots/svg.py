@@ -68,13 +68,13 @@ def _unique_ids(svg: str, prefix: str) -> str:
     """Prefix every id (whitespace made ``_``), number repeats, and follow the references."""
     seen: dict[str, int] = {}
 
-    def rename(match: re.Match) -> str:
+    def rename(match: re.Match[str]) -> str:
         name = _SPACE.sub("_", match.group(1))
         seen[name] = seen.get(name, 0) + 1
         suffix = f"-{seen[name]}" if seen[name] > 1 else ""
         return f'id="{prefix}{name}{suffix}"'
 
-    def refer(match: re.Match) -> str:
-        return match.group(1) + prefix + _SPACE.sub("_", match.group(2))
+    def refer(match: re.Match[str]) -> str:
+        return f"{match.group(1)}{prefix}{_SPACE.sub('_', match.group(2))}"
 
     return _REF.sub(refer, _ID.sub(rename, svg))

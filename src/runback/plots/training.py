@@ -4,6 +4,7 @@ zones and the weekly-distance sparkline."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -33,29 +34,30 @@ from runback.plots.common import (
 SPARK_LABEL_SHARE = 0.3
 
 
-def _week_key(dates: pd.Series) -> pd.Series:
+def _week_key(dates: pd.Series[pd.Timestamp]) -> pd.Series[pd.Timestamp]:
     return dates - pd.to_timedelta(dates.dt.day_of_week, unit="D")
 
 
-def _month_key(dates: pd.Series) -> pd.Series:
+def _month_key(dates: pd.Series[pd.Timestamp]) -> pd.Series[pd.Timestamp]:
     return dates.dt.to_period("M").dt.start_time
 
 
-def _quarter_key(dates: pd.Series) -> pd.Series:
+def _quarter_key(dates: pd.Series[pd.Timestamp]) -> pd.Series[pd.Timestamp]:
     return dates.dt.to_period("Q").dt.start_time
 
 
-def _year_key(dates: pd.Series) -> pd.Series:
+def _year_key(dates: pd.Series[pd.Timestamp]) -> pd.Series[pd.Timestamp]:
     return dates.dt.to_period("Y").dt.start_time
 
 
-def _total_key(dates: pd.Series) -> pd.Series:
+def _total_key(dates: pd.Series[pd.Timestamp]) -> pd.Series[pd.Timestamp]:
     return pd.Series(dates.min(), index=dates.index)
 
 
 #: Periods of the intensity chart: name -> (key of each local date, bar label of a key,
 #: axis label).
-INTENSITY_PERIODS = {
+_Key = Callable[["pd.Series[pd.Timestamp]"], "pd.Series[pd.Timestamp]"]
+INTENSITY_PERIODS: dict[str, tuple[_Key, Callable[[pd.Timestamp], str], str]] = {
     "month": (_month_key, lambda key: key.strftime("%b %Y"), "month"),
     "week": (_week_key, lambda key: key.strftime("%d %b %Y"), "week starting"),
     "quarter": (_quarter_key, lambda key: f"Q{key.quarter} {key.year}", "quarter"),

@@ -10,6 +10,7 @@ wrong).
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING, Protocol, cast
 
 import numpy as np
 from markupsafe import Markup
@@ -19,10 +20,16 @@ from runback import __version__, plots
 from runback.display import ratio_text
 from runback.report.render import environment
 
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.axes import Axes
+
+    from runback.cohort.pooled import CohortResult
+
 __all__ = ["plot_forest", "render_cohort"]
 
 
-def plot_forest(result, factor: str, ax=None):
+def plot_forest(result: CohortResult, factor: str, ax: Axes | None = None) -> Axes:
     """Forest plot of one factor: each athlete's shrunk odds ratio with its 95 % CI, the
     athlete's own estimate as a hollow mark, and the pooled estimate as a band.
 
@@ -46,7 +53,8 @@ def plot_forest(result, factor: str, ax=None):
         ax = fig.add_subplot()
     y = np.arange(len(rows))
     ax.set_xscale("log")
-    pooled = result.factors.set_index("factor").loc[factor]
+    # a factor's row: factor names are unique in the pooled table
+    pooled = cast("pd.Series", result.factors.set_index("factor").loc[factor])
     if math.isfinite(pooled["odds_ratio"]):
         ax.axvspan(pooled["ci_low"], pooled["ci_high"], color="#9ecae1", alpha=0.5,
                    label="pooled 95 % CI")
@@ -66,21 +74,52 @@ def plot_forest(result, factor: str, ax=None):
     return ax
 
 
-def _svg(result, factor: str) -> Markup:
+def _svg(result: CohortResult, factor: str) -> Markup:
     ax = plot_forest(result, factor)
-    return Markup(plots.figure_svg(ax.figure, title=f"forest plot: {factor}",
+    fig = ax.figure
+    assert isinstance(fig, Figure)  # plot_forest made it
+    return Markup(plots.figure_svg(fig, title=f"forest plot: {factor}",
                                    id_prefix=f"forest-{factor}-"))
 
 
-def _ratio(v) -> str:
+def _ratio(v: float) -> str:
     return ratio_text(v)
 
 
-def _num(v, fmt: str = "{:.2f}") -> str:
+def _num(v: float | None, fmt: str = "{:.2f}") -> str:
     return "-" if v is None or (isinstance(v, float) and not math.isfinite(v)) else fmt.format(v)
 
 
-def render_cohort(result, *, title: str | None = None) -> str:
+class _PooledRow(Protocol):
+    """A row of :attr:`CohortResult.factors` (``itertuples``)."""
+
+    @property
+    def factor(self) -> str: ...
+    @property
+    def odds_ratio(self) -> float: ...
+    @property
+    def ci_low(self) -> float: ...
+    @property
+    def ci_high(self) -> float: ...
+    @property
+    def p_value(self) -> float: ...
+    @property
+    def q_value(self) -> float: ...
+    @property
+    def n_onsets(self) -> int: ...
+    @property
+    def n_athletes(self) -> int: ...
+    @property
+    def tau2(self) -> float: ...
+    @property
+    def i2(self) -> float: ...
+
+
+def _pooled_row(row: object) -> _PooledRow:
+    return cast(_PooledRow, row)
+
+
+def render_cohort(result: CohortResult, *, title: str | None = None) -> str:
     """The cohort page.
 
     Parameters
@@ -102,7 +141,7 @@ def render_cohort(result, *, title: str | None = None) -> str:
                 "onsets": int(r.n_onsets), "athletes": int(r.n_athletes),
                 "tau2": _num(r.tau2, "{:.3f}"),
                 "i2": "-" if not math.isfinite(r.i2) else f"{100 * r.i2:.0f} %"}
-               for r in result.factors.itertuples()]
+               for r in map(_pooled_row, result.factors.itertuples())]
     quality = [{k: ("-" if v is None or (isinstance(v, float) and math.isnan(v)) else v)
                 for k, v in row.items()} for row in result.quality.to_dict("records")]
     return environment().get_template("cohort.html.j2").render(

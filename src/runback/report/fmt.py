@@ -10,8 +10,13 @@ from __future__ import annotations
 import math
 import os
 import re
+from collections.abc import Container, Iterable
+from datetime import date
+from typing import SupportsFloat, SupportsIndex
 
+import numpy as np
 import pandas as pd
+from pandas.api.typing import NAType
 
 __all__ = [
     "KM_PER_MILE",
@@ -57,11 +62,22 @@ def elevation_unit(units: str) -> str:
     return _units(units)[2]
 
 
-def _missing(v) -> bool:
+#: A folder or file the user gave: a report names files relative to it.
+Root = str | os.PathLike[str] | None
+
+
+def _missing(v: object) -> bool:
     return v is None or v is pd.NA or (isinstance(v, float) and not math.isfinite(v))
 
 
-def distance(metres, units: str, *, digits: int = 1) -> str:
+def _number(v: object) -> float:
+    """A table cell as a float (what ``float`` takes; else TypeError, as ``float`` raises)."""
+    if isinstance(v, SupportsFloat | SupportsIndex | str | bytes):
+        return float(v)
+    raise TypeError(f"not a number: {v!r}")
+
+
+def distance(metres: object, units: str, *, digits: int = 1) -> str:
     """A distance as ``12.3 km`` or ``7.6 mi``; ``-`` when missing.
 
     Parameters
@@ -75,22 +91,22 @@ def distance(metres, units: str, *, digits: int = 1) -> str:
     label, per, _, _ = _units(units)
     if _missing(metres):
         return "-"
-    return f"{float(metres) / per:.{digits}f} {label}"
+    return f"{_number(metres) / per:.{digits}f} {label}"
 
 
-def elevation(metres, units: str) -> str:
+def elevation(metres: object, units: str) -> str:
     """A height difference as ``320 m`` or ``1050 ft``; ``-`` when missing. [m]"""
     _, _, label, factor = _units(units)
     if _missing(metres):
         return "-"
-    return f"{float(metres) * factor:.0f} {label}"
+    return f"{_number(metres) * factor:.0f} {label}"
 
 
-def duration(seconds) -> str:
+def duration(seconds: object) -> str:
     """A duration in words: ``45 s``, ``17 min``, ``2 h 05 min``; ``-`` when missing. [s]"""
     if _missing(seconds):
         return "-"
-    s = float(seconds)
+    s = _number(seconds)
     if s < 60:
         return f"{s:.0f} s"
     minutes = int(round(s / 60))
@@ -99,11 +115,11 @@ def duration(seconds) -> str:
     return f"{minutes // 60} h {minutes % 60:02d} min"
 
 
-def percent(fraction, *, signed: bool = False) -> str:
+def percent(fraction: object, *, signed: bool = False) -> str:
     """A fraction as a whole percentage (``+35 %`` when ``signed``); ``-`` when missing."""
     if _missing(fraction):
         return "-"
-    return f"{float(fraction) * 100:+.0f} %" if signed else f"{float(fraction) * 100:.0f} %"
+    return f"{_number(fraction) * 100:+.0f} %" if signed else f"{_number(fraction) * 100:.0f} %"
 
 
 def ratio(v: object) -> str:
@@ -113,7 +129,7 @@ def ratio(v: object) -> str:
     missing. Every table, sentence and chart shows ratios this way."""
     if v is None or v is pd.NA:
         return "-"
-    x = float(v)  # type: ignore[arg-type]
+    x = _number(v)
     if math.isnan(x):
         return "-"
     if x > 1000:
@@ -123,34 +139,37 @@ def ratio(v: object) -> str:
     return f"{x:.0f}" if x >= 9.95 else f"{x:.1f}" if x >= 0.995 else f"{x:.2g}"
 
 
-def pvalue(v) -> str:
+def pvalue(v: object) -> str:
     """A p- or q-value to 2 significant figures (``<0.001`` below); ``-`` when missing."""
     if _missing(v):
         return "-"
-    v = float(v)
-    return "<0.001" if v < 0.001 else f"{v:.2g}" if v < 0.01 else f"{v:.2f}"
+    p = _number(v)
+    return "<0.001" if p < 0.001 else f"{p:.2g}" if p < 0.01 else f"{p:.2f}"
 
 
-def day(value) -> str:
+def day(value: object) -> str:
     """A calendar day as ``Tue 2 Sep 2025``; ``-`` when missing."""
+    if not (value is None or isinstance(value, str | date | np.datetime64 | int | float
+                                        | np.integer | NAType)):
+        raise TypeError(f"not a day: {value!r}")  # as pd.Timestamp raises
     if value is None or pd.isna(value):
         return "-"
     ts = pd.Timestamp(value)
     return f"{ts:%a} {ts.day} {ts:%b %Y}"
 
 
-def _roots(roots) -> list[tuple[str, str]]:
+def _roots(roots: Iterable[Root] | None) -> list[tuple[str, str]]:
     """(absolute root, what to show instead of its parent folder), longest first."""
     out = []
-    for r in roots or ():
-        if r is None or pd.isna(r):
+    for given in roots or ():
+        if given is None or (not isinstance(given, str | os.PathLike) and pd.isna(given)):
             continue
-        r = os.path.abspath(os.fspath(r)).rstrip(os.sep) or os.sep
+        r = os.path.abspath(os.fspath(given)).rstrip(os.sep) or os.sep
         out.append((r, os.path.basename(r)))
     return sorted(set(out), key=lambda t: -len(t[0]))
 
 
-def display_name(name: str, roots=()) -> str:
+def display_name(name: str, roots: Iterable[Root] | None = ()) -> str:
     """A file name as the report shows it: relative to the PATH it was found under.
 
     Parameters
@@ -181,7 +200,7 @@ def display_name(name: str, roots=()) -> str:
     return name
 
 
-def scrub_paths(text: str, roots=()) -> str:
+def scrub_paths(text: str, roots: Iterable[Root] | None = ()) -> str:
     """``text`` with the machine's folders above every root (and the home folder) removed.
 
     Messages (import warnings, diary problems, profile notes) name files by the path the
@@ -198,7 +217,7 @@ def scrub_paths(text: str, roots=()) -> str:
     return text
 
 
-def slug(name: str, taken=()) -> str:
+def slug(name: str, taken: Container[str] = ()) -> str:
     """A lower-case HTML id part from ``name`` (letters, digits, hyphens), unique in ``taken``."""
     base = re.sub(r"[^a-z0-9]+", "-", str(name).lower()).strip("-") or "athlete"
     out, n = base, 2

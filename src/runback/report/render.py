@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable, Iterable
 from functools import cache
+from typing import TYPE_CHECKING, Protocol, cast
 
 import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -29,6 +31,54 @@ from runback import __version__, plots
 from runback.factors import FACTORS
 from runback.pain import ADVICE, intervention_summary
 from runback.report import fmt, routes, summary
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from pandas.api.typing import NAType
+
+    from runback.factors import FactorResult
+    from runback.importer.assemble import ImportResult
+    from runback.profile import AthleteProfile
+
+class AthleteLog(Protocol):
+    """What a report reads of one athlete's data: :class:`runback.log.TrainingLog` (named
+    by what it offers, as the log module builds reports and so is not imported here)."""
+
+    @property
+    def units(self) -> str: ...
+    @property
+    def has_diary(self) -> bool: ...
+    @property
+    def import_result(self) -> ImportResult: ...
+    @property
+    def profile(self) -> AthleteProfile: ...
+    @property
+    def notes(self) -> list[str]: ...
+    @property
+    def pain(self) -> pd.DataFrame: ...
+    @property
+    def activities(self) -> pd.DataFrame: ...
+    @property
+    def daily(self) -> pd.DataFrame: ...
+    @property
+    def weekly(self) -> pd.DataFrame: ...
+    @property
+    def daily_pain(self) -> pd.DataFrame: ...
+    @property
+    def flares(self) -> pd.DataFrame: ...
+    @property
+    def red_flags(self) -> pd.DataFrame: ...
+    @property
+    def wellness(self) -> pd.DataFrame: ...
+    def samples(self, activity_ids: pd.Series | None = None) -> pd.DataFrame: ...
+    def factors(self, *, n_permutations: int | None = None) -> FactorResult: ...
+    def sensitivity(self) -> pd.DataFrame: ...
+
+
+#: What a template shows of one thing (a chart, a row, a section): names -> values.
+Context = dict[str, object]
+#: A chart to draw: id, title, size [in], drawing on an Axes, caption.
+_ChartSpec = tuple[str, str, tuple[float, float], "Callable[[Axes], object]", str]
 
 __all__ = [
     "SECTIONS",
@@ -78,7 +128,7 @@ def environment() -> Environment:
                        keep_trailing_newline=True)
 
 
-def write_atomic(path, text: str) -> None:
+def write_atomic(path: str | os.PathLike[str], text: str) -> None:
     """Write ``text`` (UTF-8) to ``path`` through a temporary file in the same folder.
 
     A reader never sees a half-written report: the file appears complete or not at all.
@@ -110,15 +160,17 @@ def write_atomic(path, text: str) -> None:
 # Charts
 # ----------------------------------------------------------------------------------------
 
-def _svg(draw, size: tuple[float, float], title: str) -> Markup:
+def _svg(draw: Callable[[Axes], object], size: tuple[float, float], title: str) -> Markup:
     """Draw on a new pyplot-free figure and return it as inline SVG."""
     fig = Figure(figsize=size, layout="constrained")
     draw(fig.add_subplot())
     return Markup(plots.figure_svg(fig, title=title))
 
 
-def chart_list(*, weekly, daily, activities, flares, result, grid,
-               units: str, wellness=None) -> list[dict]:
+def chart_list(*, weekly: pd.DataFrame, daily: pd.DataFrame, activities: pd.DataFrame,
+               flares: pd.DataFrame | None, result: FactorResult | None,
+               grid: pd.DataFrame | None, units: str,
+               wellness: pd.DataFrame | None = None) -> list[Context]:
     """The report's charts as inline SVG, in the order shown.
 
     Parameters
@@ -142,7 +194,7 @@ def chart_list(*, weekly, daily, activities, flares, result, grid,
         ``id``, ``title``, ``caption``, ``svg`` (Markup).
     """
     unit = fmt.distance_unit(units)
-    specs = [("weekly", f"Weekly running distance ({unit})"
+    specs: list[_ChartSpec] = [("weekly", f"Weekly running distance ({unit})"
               + (" and pain" if flares is not None else ""), WIDE,
               lambda ax: plots.plot_weekly_mileage(weekly, flares, units=units, ax=ax),
               "Bars: running distance per local week (Monday to Sunday). "
@@ -204,7 +256,81 @@ def wellness_sources(wellness: pd.DataFrame | None) -> list[str]:
 # Sections
 # ----------------------------------------------------------------------------------------
 
-def red_flag_rows(red_flags: pd.DataFrame, pain: pd.DataFrame) -> list[dict]:
+class _RedFlagRow(Protocol):
+    """A row of the ``red_flags`` table (``itertuples``)."""
+
+    @property
+    def date(self) -> pd.Timestamp: ...
+    @property
+    def first_date(self) -> pd.Timestamp: ...
+    @property
+    def days(self) -> int: ...
+    @property
+    def flag(self) -> str: ...
+    @property
+    def urgency(self) -> str: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def advice(self) -> str: ...
+
+
+class _ContextRun(Protocol):
+    """A row of :func:`runback.report.summary.flare_context` (``itertuples``)."""
+
+    @property
+    def date(self) -> pd.Timestamp | NAType: ...
+    @property
+    def name(self) -> object: ...
+    @property
+    def surface(self) -> object: ...
+    @property
+    def distance_m(self) -> object: ...
+    @property
+    def elevation_gain_m(self) -> object: ...
+    @property
+    def elevation_loss_m(self) -> object: ...
+    @property
+    def downhill_10_s(self) -> object: ...
+
+
+class _FactorRow(Protocol):
+    """A row of the ``factors`` table of a FactorResult (``itertuples``)."""
+
+    @property
+    def factor(self) -> str: ...
+    @property
+    def odds_ratio(self) -> float: ...
+    @property
+    def ci_low(self) -> float: ...
+    @property
+    def ci_high(self) -> float: ...
+    @property
+    def p_value(self) -> float: ...
+    @property
+    def q_value(self) -> float: ...
+    @property
+    def n_onsets(self) -> int: ...
+    @property
+    def description(self) -> object: ...
+
+
+class _InterventionRow(Protocol):
+    """A row of :func:`runback.pain.intervention_summary` (``itertuples``)."""
+
+    @property
+    def intervention(self) -> str: ...
+    @property
+    def flares_with(self) -> int: ...
+    @property
+    def median_days_with(self) -> float: ...
+    @property
+    def flares_without(self) -> int: ...
+    @property
+    def median_days_without(self) -> float: ...
+
+
+def red_flag_rows(red_flags: pd.DataFrame, pain: pd.DataFrame) -> list[Context]:
     """Red flags as the report lists them, with the diary notes of the days they were logged.
 
     Returns
@@ -212,11 +338,12 @@ def red_flag_rows(red_flags: pd.DataFrame, pain: pd.DataFrame) -> list[dict]:
     list of dict
         ``urgency``, ``message``, ``advice``, ``dates`` (text), ``notes`` (list of str).
     """
-    rows = []
-    for f in red_flags.itertuples():
+    rows: list[Context] = []
+    for row in red_flags.itertuples():
+        f = cast(_RedFlagRow, row)
         dates = fmt.day(f.date) if f.days <= 1 else (
             f"{f.days} days, {fmt.day(f.first_date)} to {fmt.day(f.date)}")
-        notes = []
+        notes: list[str] = []
         if len(pain) and "red_flags" in pain:
             logged = pain["red_flags"].astype("string").fillna("").str.split(";").map(
                 lambda flags, name=f.flag: name in flags)
@@ -227,7 +354,7 @@ def red_flag_rows(red_flags: pd.DataFrame, pain: pd.DataFrame) -> list[dict]:
     return rows
 
 
-def factor_rows(result) -> list[dict]:
+def factor_rows(result: FactorResult) -> list[Context]:
     """The factor table, strongest evidence first (smallest p; no estimate last).
 
     ``flagged`` marks a finding: a factor that survives the false discovery rate, whose
@@ -237,8 +364,9 @@ def factor_rows(result) -> list[dict]:
     f = result.factors.copy()
     f["_p"] = pd.to_numeric(f["p_value"], errors="coerce")
     f = f.sort_values("_p", na_position="last", kind="stable")
-    rows = []
-    for r in f.itertuples():
+    rows: list[Context] = []
+    for row in f.itertuples():
+        r = cast(_FactorRow, row)
         has = pd.notna(r.odds_ratio)
         rows.append({
             "factor": str(r.factor).replace("_", " "),
@@ -254,7 +382,7 @@ def factor_rows(result) -> list[dict]:
     return rows
 
 
-def diary_completeness(daily_pain: pd.DataFrame) -> dict | None:
+def diary_completeness(daily_pain: pd.DataFrame) -> Context | None:
     """Days logged against days in the diary's span, and the longest gap.
 
     Parameters
@@ -282,9 +410,9 @@ def diary_completeness(daily_pain: pd.DataFrame) -> dict | None:
             "gap_from": gap_from}
 
 
-def profile_rows(profile) -> list[dict]:
+def profile_rows(profile: AthleteProfile) -> list[Context]:
     """The profile's values, each marked ``estimated`` when a profile note says so."""
-    rows = []
+    rows: list[Context] = []
     for attr, (label, unit, prefix) in PROFILE_FIELDS.items():
         value = getattr(profile, attr)
         notes = [n for n in profile.notes if n.lower().startswith(prefix.lower())]
@@ -307,10 +435,12 @@ def timezone_rows(activities: pd.DataFrame) -> list[str]:
     src = activities["tz_source"].astype("string").fillna("unknown")
     counts = pd.DataFrame({"tz": tz, "src": src}).value_counts(sort=True)
     return [f"{zone} (from {source}): {n} activit{'y' if n == 1 else 'ies'}"
-            for (zone, source), n in counts.items()]
+            for (zone, source), n in cast("Iterable[tuple[tuple[str, str], int]]",
+                                          counts.items())]
 
 
-def method_text(result, *, sensitivity_permutations: int | None) -> list[str]:
+def method_text(result: FactorResult | None, *,
+                sensitivity_permutations: int | None) -> list[str]:
     """The method and its limits in short paragraphs."""
     out = [
         "Flare-ups: a day whose pain is at least k points above the median of the previous "
@@ -350,21 +480,31 @@ def method_text(result, *, sensitivity_permutations: int | None) -> list[str]:
     return out
 
 
-def _route_cards(log, n: int) -> list[dict]:
+def _route_cards(log: AthleteLog, n: int) -> list[Context]:
     acts = log.activities
     samples = log.samples(routes.route_runs(acts, n)["activity_id"])
     cards = routes.route_cards(acts, samples, last_n=n, units=log.units)
     return [{**c, "svg": Markup(c["svg"])} for c in cards]
 
 
+def _context_run(row: object) -> _ContextRun:
+    return cast(_ContextRun, row)
+
+
+def _intervention_row(row: object) -> _InterventionRow:
+    return cast(_InterventionRow, row)
+
+
 def _ids(prefix: str) -> dict[str, str]:
     return {s.replace("-", "_"): f"{prefix}{s}" for s in SECTIONS}
 
 
-def athlete_context(log, *, show_routes: bool = False, n_permutations: int | None = None,
-                    roots=None, prefix: str = "", route_runs: int = ROUTE_RUNS,
+def athlete_context(log: AthleteLog, *, show_routes: bool = False,
+                    n_permutations: int | None = None,
+                    roots: Iterable[str | os.PathLike[str]] | None = None, prefix: str = "",
+                    route_runs: int = ROUTE_RUNS,
                     sensitivity_permutations: int = SENSITIVITY_PERMUTATIONS,
-                    result=None) -> dict:
+                    result: FactorResult | None = None) -> Context:
     """Everything one athlete's report shows, ready for the templates.
 
     Parameters
@@ -414,7 +554,7 @@ def athlete_context(log, *, show_routes: bool = False, n_permutations: int | Non
     sentences = summary.summary_sentences(
         weekly=log.weekly, daily=log.daily, activities=acts, flares=flares, result=result,
         units=units, window_days=window)
-    context_rows = []
+    context_rows: list[Context] = []
     if has_diary and len(log.flares):
         ctx = summary.flare_context(acts, log.flares, window_days=window)
         notes = summary.onset_notes(log.pain, log.flares)
@@ -425,10 +565,10 @@ def athlete_context(log, *, show_routes: bool = False, n_permutations: int | Non
                      "climb": fmt.elevation(r.elevation_gain_m, units),
                      "descent": fmt.elevation(r.elevation_loss_m, units),
                      "steep": fmt.duration(r.downhill_10_s)}
-                    for r in part.itertuples() if pd.notna(r.date)]
+                    for r in map(_context_run, part.itertuples()) if pd.notna(r.date)]
             context_rows.append({"onset": fmt.day(onset), "runs": runs,
-                                 "notes": notes.get(onset, [])})
-    patterns = []
+                                 "notes": notes.get(cast(pd.Timestamp, onset), [])})
+    patterns: list[str] = []
     if has_diary and len(log.flares):
         table = summary.pattern_table(log.daily, acts, log.flares, window_days=window,
                                       units=units)
@@ -443,10 +583,10 @@ def athlete_context(log, *, show_routes: bool = False, n_permutations: int | Non
     if len(quiet) > MAX_LISTED_SKIPS:
         skipped = [s for s in skipped if s["kind"] != "not an activity"]
         by_reason = pd.Series([s["reason"] for s in quiet]).value_counts(sort=True)
-        skipped += [{"name": f"{n} file{'s' if n != 1 else ''}", "reason": reason,
+        skipped += [{"name": f"{n} file{'s' if n != 1 else ''}", "reason": str(reason),
                      "kind": "not an activity"} for reason, n in by_reason.items()]
     profile_notes = set(log.profile.notes)
-    interventions = []
+    interventions: list[Context] = []
     if has_diary and len(log.flares):
         iv = intervention_summary(log.flares, log.daily_pain)
         interventions = [{"name": r.intervention.replace("_", " "),
@@ -454,7 +594,7 @@ def athlete_context(log, *, show_routes: bool = False, n_permutations: int | Non
                           "without": (f"{r.flares_without} ({r.median_days_without:g} days)"
                                       if pd.notna(r.median_days_without)
                                       else f"{r.flares_without}")}
-                         for r in iv.itertuples()]
+                         for r in map(_intervention_row, iv.itertuples())]
     wellness = log.wellness
     period = ""
     if len(log.daily):
@@ -497,8 +637,9 @@ def athlete_context(log, *, show_routes: bool = False, n_permutations: int | Non
     }
 
 
-def render_report(log, *, show_routes: bool = False, title: str | None = None,
-                  n_permutations: int | None = None, roots=None) -> str:
+def render_report(log: AthleteLog, *, show_routes: bool = False, title: str | None = None,
+                  n_permutations: int | None = None,
+                  roots: Iterable[str | os.PathLike[str]] | None = None) -> str:
     """The runner's report as one self-contained HTML page.
 
     Parameters

@@ -12,6 +12,7 @@ import html
 import math
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from runback.report import fmt
@@ -24,7 +25,7 @@ EARTH_RADIUS_M = 6_371_008.8
 MAX_POINTS = 400
 
 
-def project(lat_deg, lon_deg) -> tuple[np.ndarray, np.ndarray]:
+def project(lat_deg: npt.ArrayLike, lon_deg: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """Local equirectangular projection around the track's centre.
 
     Parameters
@@ -51,7 +52,7 @@ def project(lat_deg, lon_deg) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
-def route_svg(lat_deg, lon_deg, *, size: int = 160, label: str = "",
+def route_svg(lat_deg: npt.ArrayLike, lon_deg: npt.ArrayLike, *, size: int = 160, label: str = "",
               units: str = "metric") -> str:
     """One route as an inline ``<svg>`` of ``size`` x ``size`` pixels, north up.
 
@@ -99,7 +100,7 @@ def route_svg(lat_deg, lon_deg, *, size: int = 160, label: str = "",
 
 
 def route_cards(activities: pd.DataFrame, samples: pd.DataFrame, *, last_n: int = 12,
-                units: str = "metric") -> list[dict]:
+                units: str = "metric") -> list[dict[str, str]]:
     """Drawings of the last ``last_n`` runs that have a GPS track, latest first.
 
     Parameters
@@ -118,8 +119,9 @@ def route_cards(activities: pd.DataFrame, samples: pd.DataFrame, *, last_n: int 
     list of dict
         ``date``, ``name``, ``distance``, ``svg`` (markup) per run with a drawable track.
     """
-    cards = []
-    groups = dict(tuple(samples.groupby("activity_id", sort=False))) if len(samples) else {}
+    cards: list[dict[str, str]] = []
+    groups: dict[object, pd.DataFrame] = (
+        dict(tuple(samples.groupby("activity_id", sort=False))) if len(samples) else {})
     for r in route_runs(activities, last_n).itertuples():
         s = groups.get(r.activity_id)
         if s is None:

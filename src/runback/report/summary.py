@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol, cast
 
 import numpy as np
 import pandas as pd
@@ -25,6 +26,9 @@ from runback import display
 from runback.factors import at_risk, resolve_washout
 from runback.factors.design import prepare_daily
 from runback.report import fmt
+
+if TYPE_CHECKING:
+    from runback.factors import FactorResult
 
 __all__ = [
     "Pattern",
@@ -247,8 +251,8 @@ def _day_flags(pattern: Pattern, daily: pd.DataFrame, runs: pd.DataFrame,
         return none, "", "", math.nan
     raw = max(float(np.percentile(known, BIG_RUN_PERCENTILE)), pattern.floor)
     threshold, shown = _nice(raw, pattern.quantity, units)
-    hit = (values > threshold).fillna(False).to_numpy(dtype=bool)
-    days = set(run_days[hit])
+    over = (values > threshold).fillna(False).to_numpy(dtype=bool)
+    days = set(run_days[over])
     usual = f"your usual run: {_usual(known, pattern.quantity, units)}"
     return (pd.Series(dates.isin(list(days)), index=dates), pattern.phrase.format(x=shown),
             usual, threshold)
@@ -339,6 +343,23 @@ def pattern_table(daily: pd.DataFrame, activities: pd.DataFrame, flares: pd.Data
                            na_position="last").reset_index(drop=True)
 
 
+class _PatternRow(Protocol):
+    """A row of :func:`pattern_table` (``itertuples``), as :func:`pattern_sentences` reads it."""
+
+    @property
+    def phrase(self) -> str: ...
+    @property
+    def hits(self) -> int: ...
+    @property
+    def n_flares(self) -> int: ...
+    @property
+    def base_rate(self) -> float: ...
+    @property
+    def chance_low(self) -> int: ...
+    @property
+    def chance_high(self) -> int: ...
+
+
 def pattern_sentences(table: pd.DataFrame, *, window_days: int = 3) -> list[str]:
     """What the days before the last flare-ups held, as counts beside chance: never a claim.
 
@@ -359,7 +380,8 @@ def pattern_sentences(table: pd.DataFrame, *, window_days: int = 3) -> list[str]
     list of str
     """
     out = []
-    for r in table.itertuples():
+    for row in table.itertuples():
+        r = cast(_PatternRow, row)
         if not math.isfinite(r.base_rate):
             continue
         lo, hi = int(r.chance_low), int(r.chance_high)
@@ -397,7 +419,7 @@ def flare_context(activities: pd.DataFrame, flares: pd.DataFrame, *, window_days
     if flares.empty:
         return pd.DataFrame(columns=["onset", *cols])
     runs = _runs(activities)
-    run_days = pd.to_datetime(runs["local_date"]) if len(runs) else pd.Series([], dtype="M8[ns]")
+    run_days = pd.to_datetime(runs["local_date"] if len(runs) else pd.Series([], dtype="M8[ns]"))
     parts = []
     for onset in sorted(pd.to_datetime(flares["onset"]), reverse=True)[:last_n]:
         start = onset - pd.Timedelta(days=window_days)
@@ -413,7 +435,8 @@ def flare_context(activities: pd.DataFrame, flares: pd.DataFrame, *, window_days
     return pd.concat(parts, ignore_index=True)
 
 
-def onset_notes(pain: pd.DataFrame, flares: pd.DataFrame, *, last_n: int = 4) -> dict:
+def onset_notes(pain: pd.DataFrame, flares: pd.DataFrame, *,
+                last_n: int = 4) -> dict[pd.Timestamp, list[str]]:
     """Diary notes written on the onset day of each of the last flare-ups.
 
     Returns
@@ -421,8 +444,8 @@ def onset_notes(pain: pd.DataFrame, flares: pd.DataFrame, *, last_n: int = 4) ->
     dict
         onset (Timestamp) -> list of note texts (possibly empty).
     """
-    out = {}
-    dates = pd.to_datetime(pain["date"]) if len(pain) else pd.Series([], dtype="M8[ns]")
+    out: dict[pd.Timestamp, list[str]] = {}
+    dates = pd.to_datetime(pain["date"] if len(pain) else pd.Series([], dtype="M8[ns]"))
     for onset in sorted(pd.to_datetime(flares["onset"]), reverse=True)[:last_n]:
         notes = pain.loc[(dates == onset).to_numpy(dtype=bool), "notes"].dropna()
         out[onset] = [str(n) for n in notes if str(n).strip()]
@@ -433,7 +456,7 @@ def onset_notes(pain: pd.DataFrame, flares: pd.DataFrame, *, last_n: int = 4) ->
 # What the factor analysis found
 # ----------------------------------------------------------------------------------------
 
-def factor_status(result) -> str:
+def factor_status(result: FactorResult | None) -> str:
     """A short honest status of an athlete's factor analysis, for a team table."""
     if result is None:
         return "no diary"
@@ -450,7 +473,7 @@ def factor_status(result) -> str:
     return f"{names} (q = {fmt.pvalue(found['q_value'].iloc[0])}, {n} flare-up{s})"
 
 
-def finding_sentences(result, *, units: str = "metric") -> list[str]:
+def finding_sentences(result: FactorResult, *, units: str = "metric") -> list[str]:
     """The summary's statements about factors: exactly the findings, else that none stands
     out, and the reverse-causation note when there is a finding.
 
@@ -490,7 +513,8 @@ def finding_sentences(result, *, units: str = "metric") -> list[str]:
 
 
 def summary_sentences(*, weekly: pd.DataFrame, daily: pd.DataFrame,
-                      activities: pd.DataFrame, flares: pd.DataFrame | None, result,
+                      activities: pd.DataFrame, flares: pd.DataFrame | None,
+                      result: FactorResult | None,
                       units: str = "metric", window_days: int = 3,
                       last_n: int = 4) -> list[str]:
     """The whole plain-language summary, sentence by sentence.

@@ -11,13 +11,20 @@ the machine's clock.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, TypedDict
+
 import pandas as pd
 from markupsafe import Markup
 from matplotlib.figure import Figure
 
 from runback import __version__, plots
 from runback.report import fmt, summary
-from runback.report.render import athlete_context, environment
+from runback.report.render import AthleteLog, Context, athlete_context, environment
+
+if TYPE_CHECKING:
+    from runback.cohort.pooled import CohortResult
+    from runback.factors import FactorResult
 
 __all__ = ["RECENT_DAYS", "SPARK_WEEKS", "team_row", "render_team"]
 
@@ -29,13 +36,36 @@ SPARK_WEEKS = 12
 SPARK_SIZE = (2.0, 0.5)
 
 
+class Week(TypedDict):
+    """The team table's "this week" cell: texts."""
+
+    label: str
+    distance: str
+    change: str
+
+
+class TeamRow(TypedDict):
+    """One athlete's row of the team table (:func:`team_row`): texts and a sparkline."""
+
+    name: str
+    href: str
+    sparkline: Markup
+    week: Week
+    load: str
+    pain: str
+    flares_recent: str
+    factor: str
+    red_flag: str
+    red_flag_href: str
+
+
 def _sparkline(weekly: pd.DataFrame, units: str) -> Markup:
     fig = Figure(figsize=SPARK_SIZE, layout="constrained")
     plots.plot_sparkline(weekly, weeks=SPARK_WEEKS, units=units, ax=fig.add_subplot())
     return Markup(plots.figure_svg(fig, title=f"weekly distance, last {SPARK_WEEKS} weeks"))
 
 
-def _this_week(weekly: pd.DataFrame, units: str) -> dict:
+def _this_week(weekly: pd.DataFrame, units: str) -> Week:
     if weekly.empty:
         return {"label": "no activities", "distance": "-", "change": "-"}
     last = weekly.iloc[-1]
@@ -60,7 +90,7 @@ def _load(daily: pd.DataFrame) -> str:
     return text
 
 
-def team_row(name: str, slug: str, log, result) -> dict:
+def team_row(name: str, slug: str, log: AthleteLog, result: FactorResult | None) -> TeamRow:
     """One athlete's row of the team table.
 
     Parameters
@@ -84,10 +114,11 @@ def team_row(name: str, slug: str, log, result) -> dict:
     units = log.units
     daily = log.daily
     last_day = pd.Timestamp(daily["date"].max()) if len(daily) else None
-    row = {"name": name, "href": f"#athlete-{slug}", "sparkline": _sparkline(log.weekly, units),
-           "week": _this_week(log.weekly, units), "load": _load(daily),
-           "pain": "no diary", "flares_recent": "no diary", "factor": "no diary",
-           "red_flag": "", "red_flag_href": f"#athlete-{slug}-red-flags"}
+    row: TeamRow = {
+        "name": name, "href": f"#athlete-{slug}", "sparkline": _sparkline(log.weekly, units),
+        "week": _this_week(log.weekly, units), "load": _load(daily),
+        "pain": "no diary", "flares_recent": "no diary", "factor": "no diary",
+        "red_flag": "", "red_flag_href": f"#athlete-{slug}-red-flags"}
     if not log.has_diary:
         return row
     dp = log.daily_pain
@@ -107,8 +138,9 @@ def team_row(name: str, slug: str, log, result) -> dict:
     return row
 
 
-def render_team(athletes, *, title: str | None = None, show_routes: bool = False,
-                n_permutations: int | None = None, squad=None) -> str:
+def render_team(athletes: Iterable[tuple[str, AthleteLog]], *, title: str | None = None,
+                show_routes: bool = False, n_permutations: int | None = None,
+                squad: CohortResult | None = None) -> str:
     """The coach's page over several athletes.
 
     Parameters
@@ -131,10 +163,11 @@ def render_team(athletes, *, title: str | None = None, show_routes: bool = False
     str
         The HTML.
     """
-    athletes = list(athletes)
     taken: set[str] = set()
-    rows, sections, flagged = [], [], []
-    for name, log in athletes:
+    rows: list[TeamRow] = []
+    sections: list[Context] = []
+    flagged: list[Context] = []
+    for name, log in list(athletes):
         slug = fmt.slug(name, taken)
         taken.add(slug)
         result = log.factors(n_permutations=n_permutations) if log.has_diary else None
@@ -158,7 +191,7 @@ def render_team(athletes, *, title: str | None = None, show_routes: bool = False
         version=__version__)
 
 
-def _squad_lines(squad) -> list[str]:
+def _squad_lines(squad: CohortResult | None) -> list[str]:
     """The squad's shared findings, or why there is none."""
     if squad is None:
         return []
@@ -172,7 +205,7 @@ def _squad_lines(squad) -> list[str]:
             "than chance would explain (at a false discovery rate of 10 %)."]
 
 
-def _shrunk(squad, name: str) -> str:
+def _shrunk(squad: CohortResult, name: str) -> str:
     """The athlete's own estimates of the squad's findings, shrunk toward the squad's."""
     a = squad.athletes
     if a is None or a.empty:

@@ -142,7 +142,7 @@ def read_activity_csv(source: Source, *, name: str | None = None) -> ParsedFile:
     read_row = _layout(header, path, warnings)
     if not body:
         raise NotAnActivityError(path, "no activities: the file has a header but no rows")
-    rows = []
+    rows: list[dict[str, object]] = []
     for line, cells in body:
         row = Row(line, cells, header, decimal_comma=delimiter == ";", warnings=warnings)
         if len(cells) > len(labels):
