@@ -240,7 +240,7 @@ def pool(outcomes: Sequence[AthleteOutcome], *, fdr: float = FDR) -> CohortResul
     outcomes : sequence of AthleteOutcome
         What the athletes' tasks handed back, in the order to show.
     fdr : float
-        False discovery rate of a finding. Default 0.10.
+        False discovery rate of a finding. Default :data:`~runback.cohort.defaults.FDR` (0.05).
 
     Returns
     -------
