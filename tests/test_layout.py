@@ -85,3 +85,13 @@ def test_the_graph_sees_imports_inside_functions():
 
 def test_no_import_cycle():
     assert find_cycle(import_graph()) is None
+
+
+#: The longest a module may be, in lines: one that grows past it holds more than one job.
+MAX_MODULE_LINES = 600
+
+
+def test_no_module_is_over_600_lines():
+    long = {str(p.relative_to(SRC)): n for p in sorted(SRC.rglob("*.py"))
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES}
+    assert not long, f"split these modules: {long}"

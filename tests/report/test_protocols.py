@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from runback.cohort.outcome import _Log
-from runback.report.render import AthleteLog
+from runback.report.shapes import AthleteLog
 
 
 def _members(protocol: type) -> dict[str, str]:

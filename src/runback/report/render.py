@@ -20,7 +20,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterable
 from functools import cache
-from typing import TYPE_CHECKING, Protocol, cast
+from typing import TYPE_CHECKING, cast
 
 import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -31,49 +31,19 @@ from runback import __version__, plots
 from runback.factors import FACTORS
 from runback.pain import ADVICE, intervention_summary
 from runback.report import fmt, routes, summary
+from runback.report.shapes import (
+    AthleteLog,
+    ContextRun,
+    FactorRow,
+    InterventionRow,
+    RedFlagRow,
+)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
-    from pandas.api.typing import NAType
 
     from runback.factors import FactorResult
-    from runback.importer.assemble import ImportResult
     from runback.profile import AthleteProfile
-
-class AthleteLog(Protocol):
-    """What a report reads of one athlete's data: :class:`runback.log.TrainingLog` (named
-    by what it offers, as the log module builds reports and so is not imported here)."""
-
-    @property
-    def units(self) -> str: ...
-    @property
-    def has_diary(self) -> bool: ...
-    @property
-    def import_result(self) -> ImportResult: ...
-    @property
-    def profile(self) -> AthleteProfile: ...
-    @property
-    def notes(self) -> list[str]: ...
-    @property
-    def pain(self) -> pd.DataFrame: ...
-    @property
-    def activities(self) -> pd.DataFrame: ...
-    @property
-    def daily(self) -> pd.DataFrame: ...
-    @property
-    def weekly(self) -> pd.DataFrame: ...
-    @property
-    def daily_pain(self) -> pd.DataFrame: ...
-    @property
-    def flares(self) -> pd.DataFrame: ...
-    @property
-    def red_flags(self) -> pd.DataFrame: ...
-    @property
-    def wellness(self) -> pd.DataFrame: ...
-    def samples(self, activity_ids: pd.Series | None = None) -> pd.DataFrame: ...
-    def factors(self, *, n_permutations: int | None = None) -> FactorResult: ...
-    def sensitivity(self) -> pd.DataFrame: ...
-
 
 #: What a template shows of one thing (a chart, a row, a section): names -> values.
 Context = dict[str, object]
@@ -256,80 +226,6 @@ def wellness_sources(wellness: pd.DataFrame | None) -> list[str]:
 # Sections
 # ----------------------------------------------------------------------------------------
 
-class _RedFlagRow(Protocol):
-    """A row of the ``red_flags`` table (``itertuples``)."""
-
-    @property
-    def date(self) -> pd.Timestamp: ...
-    @property
-    def first_date(self) -> pd.Timestamp: ...
-    @property
-    def days(self) -> int: ...
-    @property
-    def flag(self) -> str: ...
-    @property
-    def urgency(self) -> str: ...
-    @property
-    def message(self) -> str: ...
-    @property
-    def advice(self) -> str: ...
-
-
-class _ContextRun(Protocol):
-    """A row of :func:`runback.report.summary.flare_context` (``itertuples``)."""
-
-    @property
-    def date(self) -> pd.Timestamp | NAType: ...
-    @property
-    def name(self) -> object: ...
-    @property
-    def surface(self) -> object: ...
-    @property
-    def distance_m(self) -> object: ...
-    @property
-    def elevation_gain_m(self) -> object: ...
-    @property
-    def elevation_loss_m(self) -> object: ...
-    @property
-    def downhill_10_s(self) -> object: ...
-
-
-class _FactorRow(Protocol):
-    """A row of the ``factors`` table of a FactorResult (``itertuples``)."""
-
-    @property
-    def factor(self) -> str: ...
-    @property
-    def odds_ratio(self) -> float: ...
-    @property
-    def ci_low(self) -> float: ...
-    @property
-    def ci_high(self) -> float: ...
-    @property
-    def p_value(self) -> float: ...
-    @property
-    def q_value(self) -> float: ...
-    @property
-    def n_onsets(self) -> int: ...
-    @property
-    def description(self) -> object: ...
-
-
-class _InterventionRow(Protocol):
-    """A row of :func:`runback.pain.intervention_summary` (``itertuples``)."""
-
-    @property
-    def intervention(self) -> str: ...
-    @property
-    def flares_with(self) -> int: ...
-    @property
-    def median_days_with(self) -> float: ...
-    @property
-    def flares_without(self) -> int: ...
-    @property
-    def median_days_without(self) -> float: ...
-
-
 def red_flag_rows(red_flags: pd.DataFrame, pain: pd.DataFrame) -> list[Context]:
     """Red flags as the report lists them, with the diary notes of the days they were logged.
 
@@ -340,7 +236,7 @@ def red_flag_rows(red_flags: pd.DataFrame, pain: pd.DataFrame) -> list[Context]:
     """
     rows: list[Context] = []
     for row in red_flags.itertuples():
-        f = cast(_RedFlagRow, row)
+        f = cast(RedFlagRow, row)
         dates = fmt.day(f.date) if f.days <= 1 else (
             f"{f.days} days, {fmt.day(f.first_date)} to {fmt.day(f.date)}")
         notes: list[str] = []
@@ -366,7 +262,7 @@ def factor_rows(result: FactorResult) -> list[Context]:
     f = f.sort_values("_p", na_position="last", kind="stable")
     rows: list[Context] = []
     for row in f.itertuples():
-        r = cast(_FactorRow, row)
+        r = cast(FactorRow, row)
         has = pd.notna(r.odds_ratio)
         rows.append({
             "factor": str(r.factor).replace("_", " "),
@@ -487,12 +383,12 @@ def _route_cards(log: AthleteLog, n: int) -> list[Context]:
     return [{**c, "svg": Markup(c["svg"])} for c in cards]
 
 
-def _context_run(row: object) -> _ContextRun:
-    return cast(_ContextRun, row)
+def _context_run(row: object) -> ContextRun:
+    return cast(ContextRun, row)
 
 
-def _intervention_row(row: object) -> _InterventionRow:
-    return cast(_InterventionRow, row)
+def _intervention_row(row: object) -> InterventionRow:
+    return cast(InterventionRow, row)
 
 
 def _ids(prefix: str) -> dict[str, str]:

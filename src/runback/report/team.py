@@ -20,7 +20,8 @@ from matplotlib.figure import Figure
 
 from runback import __version__, plots
 from runback.report import fmt, summary
-from runback.report.render import AthleteLog, Context, athlete_context, environment
+from runback.report.render import Context, athlete_context, environment
+from runback.report.shapes import AthleteLog
 
 if TYPE_CHECKING:
     from runback.cohort.pooled import CohortResult
