@@ -16,6 +16,7 @@ import pandas as pd
 from runback.cohort.defaults import FDR, MAX_LOG_OR, MAX_SE, WINDOW_D, Z95
 from runback.cohort.fit import _blank_fit, _fit_table
 from runback.cohort.outcome import AthleteOutcome
+from runback.factors.rows import EstimateRow
 
 
 class Finding(TypedDict):
@@ -40,19 +41,9 @@ class _Meta(TypedDict):
     i2: float  # [1]
 
 
-class _PooledRow(Protocol):
+class _PooledRow(EstimateRow, Protocol):
     """A row of the pooled fit table (``itertuples``), as :func:`_finding` reads it."""
 
-    @property
-    def factor(self) -> str: ...
-    @property
-    def odds_ratio(self) -> float: ...
-    @property
-    def ci_low(self) -> float: ...
-    @property
-    def ci_high(self) -> float: ...
-    @property
-    def q_value(self) -> float: ...
     @property
     def tau2(self) -> float: ...
     @property

@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 
 from runback import __version__, plots
 from runback.display import ratio_text
+from runback.factors.rows import EstimateRow
 from runback.report.render import environment
 
 if TYPE_CHECKING:
@@ -90,23 +91,9 @@ def _num(v: float | None, fmt: str = "{:.2f}") -> str:
     return "-" if v is None or (isinstance(v, float) and not math.isfinite(v)) else fmt.format(v)
 
 
-class _PooledRow(Protocol):
+class _PooledRow(EstimateRow, Protocol):
     """A row of :attr:`CohortResult.factors` (``itertuples``)."""
 
-    @property
-    def factor(self) -> str: ...
-    @property
-    def odds_ratio(self) -> float: ...
-    @property
-    def ci_low(self) -> float: ...
-    @property
-    def ci_high(self) -> float: ...
-    @property
-    def p_value(self) -> float: ...
-    @property
-    def q_value(self) -> float: ...
-    @property
-    def n_onsets(self) -> int: ...
     @property
     def n_athletes(self) -> int: ...
     @property

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Protocol
 
 import pandas as pd
 
+from runback.factors.rows import EstimateRow
+
 if TYPE_CHECKING:
     from pandas.api.typing import NAType
 
@@ -95,23 +97,9 @@ class ContextRun(Protocol):
     def downhill_10_s(self) -> object: ...
 
 
-class FactorRow(Protocol):
+class FactorRow(EstimateRow, Protocol):
     """A row of the ``factors`` table of a FactorResult (``itertuples``)."""
 
-    @property
-    def factor(self) -> str: ...
-    @property
-    def odds_ratio(self) -> float: ...
-    @property
-    def ci_low(self) -> float: ...
-    @property
-    def ci_high(self) -> float: ...
-    @property
-    def p_value(self) -> float: ...
-    @property
-    def q_value(self) -> float: ...
-    @property
-    def n_onsets(self) -> int: ...
     @property
     def description(self) -> object: ...
 
