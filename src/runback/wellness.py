@@ -113,9 +113,9 @@ def source_rank(source: str, watch: bool, kind: str | None = None) -> int:
 
 def _local(text: str | None) -> pd.Timestamp | None:
     """An Apple date (``2024-01-14 07:00:00 -0500``) with its offset; None if unreadable."""
-    from runback.io.apple_health import _when
+    from runback.io.apple_health import apple_date
 
-    return _when(text)
+    return apple_date(text)
 
 
 #: A piece of one night's sleep: UTC start and end, local end, and whether it is asleep

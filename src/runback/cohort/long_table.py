@@ -47,9 +47,9 @@ _OFFSET = re.compile(r"(Z|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
 
 
 def _key(label: str) -> str:
-    from runback.io.activity_csv.cells import _column_key
+    from runback.io.activity_csv.cells import column_key
 
-    return _column_key(str(label))
+    return column_key(str(label))
 
 
 @overload

@@ -51,8 +51,8 @@ from runback.errors import NotAnActivityError, ReadError
 from runback.io._xml import MAX_DEPTH, PrologCheck
 from runback.io.base import ParsedFile, Source, source_name
 
-__all__ = ["HealthExport", "HealthRecord", "scan_export", "read_apple_health", "EXTRACT_MAGIC",
-           "EXTRACT_VERSION", "CHUNK_BYTES", "RECORD_KINDS", "WORKOUT_SPORTS"]
+__all__ = ["HealthExport", "HealthRecord", "scan_export", "read_apple_health", "apple_date",
+           "EXTRACT_MAGIC", "EXTRACT_VERSION", "CHUNK_BYTES", "RECORD_KINDS", "WORKOUT_SPORTS"]
 
 #: Version of what :func:`scan_export` keeps: extracts kept by an older version are made
 #: again.
@@ -293,7 +293,7 @@ def _byte_at(e: ET.ParseError, fed: int, lines_before: int, chunk: bytes) -> int
     return fed + pos + 1 + (col or 0)
 
 
-def _when(text: str | None) -> pd.Timestamp | None:
+def apple_date(text: str | None) -> pd.Timestamp | None:
     """``2024-01-14 07:00:00 -0500`` -> a timestamp with its offset; None when unreadable."""
     if not text:
         return None
@@ -347,7 +347,7 @@ def _device_name(text: str | None) -> str:
 
 
 def _workout(el: ET.Element, part: int) -> dict[str, object]:
-    start, end = _when(el.get("startDate")), _when(el.get("endDate"))
+    start, end = apple_date(el.get("startDate")), apple_date(el.get("endDate"))
     kind = (el.get("workoutActivityType") or "").removeprefix(_PREFIX)
     words = _CAMEL.sub(" ", kind).lower()
     sport, sub = WORKOUT_SPORTS.get(kind, ("other" if kind else "unknown", None))
@@ -381,7 +381,7 @@ def _workout(el: ET.Element, part: int) -> dict[str, object]:
             ref = path
             break
     device = _device_name(el.get("device")) or el.get("sourceName")
-    offset = None if start is None else start.utcoffset()  # _when: never None
+    offset = None if start is None else start.utcoffset()  # apple_date: never None
     row: dict[str, object] = {
         "part": part, "format": "apple_health", "device": device or None, "sport": sport,
         "sub_sport": sub, "name": words.capitalize() or None,

@@ -110,7 +110,7 @@ def read_records(text: str, delimiter: str, path: str) -> list[tuple[int, list[s
 
 # --- header -----------------------------------------------------------------------------------
 
-def _column_key(label: str) -> str:
+def column_key(label: str) -> str:
     """Header label -> comparison key: ``"Distance (km)"`` -> ``distance_km``."""
     text = html.unescape(_TAG.sub("", label)).strip().lstrip("\ufeff")
     untranslated = _UNTRANSLATED.fullmatch(text)
@@ -135,7 +135,7 @@ class Header:
 
     @classmethod
     def of(cls, labels: list[str]) -> Header:
-        keys = tuple(_column_key(x) for x in labels)
+        keys = tuple(column_key(x) for x in labels)
         positions: dict[str, list[int]] = {}
         for i, key in enumerate(keys):
             positions.setdefault(key, []).append(i)
