@@ -146,7 +146,7 @@ def one_cohort(args):
 
 def summarise_cohorts(name: str, rows: list[dict]) -> str:
     """One line per cohort scenario, the per-athlete baseline beside it."""
-    line = summarise(name, rows).replace("seasons", "cohorts")
+    line = summarise(name, rows, unit="cohorts")
     alone = np.mean([r["alone_any"] for r in rows])
     line += f"  | baseline, each athlete alone: any athlete with q<=0.10 {alone:6.1%}"
     if rows[0]["target"] is not None:
@@ -155,13 +155,13 @@ def summarise_cohorts(name: str, rows: list[dict]) -> str:
     return line
 
 
-def summarise(name: str, rows: list[dict]) -> str:
+def summarise(name: str, rows: list[dict], unit: str = "seasons") -> str:
     target = rows[0]["target"]
     n = len(rows)
     any_rate = np.mean([r["any"] for r in rows])
     flares = np.median([r["flares"] for r in rows])
     onsets = np.median([r["onsets"] for r in rows])
-    line = (f"{name:<28} seasons {n:3d}  flare-ups {flares:4.0f}  used {onsets:4.0f}  "
+    line = (f"{name:<28} {unit} {n:3d}  flare-ups {flares:4.0f}  used {onsets:4.0f}  "
             f"any finding {any_rate:6.1%}")
     if target is None:
         ps = [p for r in rows for k, p in r["p"].items() if p == p]
